@@ -1,0 +1,98 @@
+"""The `pestbot` command (Typer). Heavy imports happen inside the commands that need them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bot.settings import Settings, database_url_for
+
+app = typer.Typer(help="Pestbot: het pestprotocol van je school, stap voor stap in de chat.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="De database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DbOption = typer.Option(None, "--db", help="SQLite-bestand of database-URL (standaard ./pestbot.db of PESTBOT_DATABASE_URL)")
+ConfigOption = typer.Option(None, "--config", help="het configuratiebestand van de school (standaard het voorbeeld)")
+
+
+def _settings(db: Optional[str], config: Optional[Path]) -> Settings:
+    settings = Settings()
+    if db:
+        settings.database_url = database_url_for(db)
+    if config:
+        settings.config = config
+    return settings
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def chat(
+    as_person: Optional[str] = typer.Option(None, "--as", help="speel deze persoon (id uit de configuratie)"),
+    db: Optional[str] = DbOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Chat met Pestbot in de terminal, zonder Slack of Teams."""
+    from bot.clock import OffsetClock
+    from bot.console import Console, KeyValue, input_lines
+    from bot.wiring import build
+    from flows.school import Role
+    from flows.yamlsource import SourceError
+
+    settings = _settings(db, config)
+    clock = OffsetClock()
+    try:
+        wired = build(settings.config, settings.database_url, clock)
+    except SourceError as exc:
+        return _fail(f"Pestbot kan niet starten; de configuratie klopt niet:\n{exc}")
+    school = wired.app.school
+    person = school.person(as_person) if as_person else school.with_role(Role.MENTOR)[0]
+    if person is None:
+        return _fail(f"Onbekende persoon '{as_person}'. Kies uit: {', '.join(p.id for p in school.people)}.")
+    console = Console(wired.app, clock, person.id, KeyValue(wired.app.uow))
+    console.run(input_lines(None if sys.stdin.isatty() else sys.stdin))
+
+
+@app.command()
+def diagram() -> None:
+    """Print het protocol als Mermaid-toestandsdiagram."""
+    from flows.protocol import diagram as mermaid
+
+    typer.echo(mermaid(), nl=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: Optional[str] = DbOption) -> None:
+    """Breng de database naar de nieuwste versie (Alembic)."""
+    from storage.database import make_engine, upgrade
+
+    settings = _settings(db, None)
+    upgrade(make_engine(settings.database_url))
+    typer.echo("De database is bijgewerkt.")
+
+
+@app.command("check-config")
+def check_config(config: Optional[Path] = ConfigOption) -> None:
+    """Controleer het configuratiebestand van de school en de inhoud van het protocol."""
+    from bot.wiring import load_school
+    from flows.content import load_content
+    from flows.yamlsource import SourceError
+
+    settings = _settings(None, config)
+    try:
+        school = load_school(settings.config)
+        load_content()
+    except SourceError as exc:
+        return _fail(f"De configuratie klopt niet:\n{exc}")
+    typer.echo(f"In orde: {school.name}, {len(school.people)} personen, {len(school.departments)} afdelingen.")
+
+
+def main() -> None:
+    app()

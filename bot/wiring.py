@@ -1,0 +1,41 @@
+"""The composition root: config, content, database and clock wired into one `App`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flows.content import load_content
+from flows.ports import Clock
+from flows.school import SchoolConfig, parse_school
+from flows.services import App
+from flows.yamlsource import SourceError
+
+
+def load_school(path: Path) -> SchoolConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SourceError(f"{path}: kan het bestand niet lezen ({exc.strerror})") from None
+    return parse_school(text, str(path))
+
+
+@dataclass
+class Wired:
+    app: App
+    engine: Any  # sqlalchemy.Engine, kept for the console's own small state and for shutdown
+
+
+def build(config_path: Path, database_url: str, clock: Clock, migrate: bool = True) -> Wired:
+    from storage.database import ensure_schema, make_engine, session_factory
+    from storage.uow import SqlAlchemyUnitOfWork
+
+    school = load_school(config_path)
+    contents = load_content()
+    engine = make_engine(database_url)
+    if migrate:
+        ensure_schema(engine)
+    sessions = session_factory(engine)
+    app = App(school=school, contents=contents, uow=lambda: SqlAlchemyUnitOfWork(sessions), clock=clock)
+    return Wired(app=app, engine=engine)

@@ -1,0 +1,225 @@
+"""The commands a person can type at any moment: nieuw, status, wie, advies, tips, help, and the rest."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from flows import render
+from flows.access import can_act, can_open_cases, can_view
+from flows.answers import clean
+from flows.content import Content
+from flows.effects import BOT
+from flows.engine import Outcome, Turn, advance, pending_for, set_pending, transition
+from flows.model import Case, new_case_id, normalise_case_id
+from flows.protocol import CaseState, Trigger
+from flows.questions import AGREEMENT_QUESTION, Numbered, find, next_question, visible
+
+# Commands that take words after them; the others must be the whole message ("wie?" or "wie moet ik informeren?").
+WITH_ARGUMENT = {"question", "checkin", "incident", "close", "reopen", "open", "details", "language"}
+MAX_NOTE = 2000
+
+
+def parse_command(content: Content, text: str) -> tuple[str, str] | None:
+    norm = " ".join(text.lower().lstrip("/").split()).rstrip("?!. ")
+    whole = content.command(norm)
+    if whole is not None:
+        return whole, ""
+    first, _, rest = norm.partition(" ")
+    command = content.command(first)
+    if command in WITH_ARGUMENT:
+        return command, clean(text.lstrip("/").split(None, 1)[1]) if rest else ""
+    return None
+
+
+def run_command(turn: Turn, command: str, argument: str) -> Outcome:
+    return _COMMANDS[command](turn, argument)
+
+
+def _needs_case(handler: Callable[[Turn, Case, str], Outcome], act: bool = False) -> Callable[[Turn, str], Outcome]:
+    def run(turn: Turn, argument: str) -> Outcome:
+        case = turn.case
+        if case is None:
+            return Outcome().say(turn.content.msg("no_case"))
+        allowed = can_act(turn.person, case) if act else can_view(turn.person, case, turn.school)
+        if not allowed:
+            return Outcome().say(turn.content.msg("no_access"))
+        return handler(turn, case, argument)
+    return run
+
+
+def _new(turn: Turn, _: str) -> Outcome:
+    content = turn.content
+    if not can_open_cases(turn.person):
+        return Outcome().say(content.msg("not_allowed_new"))
+    case = Case(new_case_id(), turn.person.id, turn.now)
+    outcome = Outcome(new_case=case)
+    outcome.event(case, turn, "created", mentor=turn.person.id)
+    if len(turn.school.departments) == 1:
+        case.set_answer("department", turn.school.departments[0].id, BOT, turn.now)
+    turn.conversation.active_case_id = case.id
+    set_pending(turn, outcome, None)
+    outcome.say(content.msg("case_created", case=case.id), case)
+    outcome.say(f"{content.state_name(case.state.value)}: {content.texts.phase_intro[case.state.value]}", case)
+    return advance(turn, case, outcome)
+
+
+def _cases(turn: Turn, _: str) -> Outcome:
+    content = turn.content
+    cases = turn.my_cases()
+    if not cases:
+        return Outcome().say(content.msg("cases_none"))
+    active = turn.conversation.active_case_id
+    lines = [content.msg("case_line", case=render.label(c), state=content.state_name(c.state.value),
+                         active=" ←" if c.id == active else "") for c in cases]
+    return Outcome().say("\n".join([content.msg("cases_header"), *lines]))
+
+
+def _open(turn: Turn, argument: str) -> Outcome:
+    content = turn.content
+    case = turn.load_case(normalise_case_id(argument)) if argument else None
+    if case is None or not can_view(turn.person, case, turn.school):
+        return Outcome().say(content.msg("no_access"))
+    turn.conversation.active_case_id = case.id
+    turn.case = case
+    outcome = Outcome()
+    set_pending(turn, outcome, None)
+    outcome.say(content.msg("case_opened", case=render.label(case)), case)
+    if can_act(turn.person, case) and case.state is not CaseState.CLOSED:
+        return advance(turn, case, outcome)
+    return outcome
+
+
+def _details(turn: Turn, argument: str) -> Outcome:
+    case = turn.load_case(normalise_case_id(argument)) if argument else turn.case
+    if case is None:
+        return Outcome().say(turn.content.msg("no_access" if argument else "no_case"))
+    if not can_view(turn.person, case, turn.school):
+        return Outcome().say(turn.content.msg("no_access"))
+    outcome = Outcome(replies=[render.details(case, turn.content, turn.school)])
+    outcome.event(case, turn, "viewed", what="details")
+    return outcome
+
+
+def _status(turn: Turn, case: Case, _: str) -> Outcome:
+    return Outcome(replies=[render.status(case, turn.content, turn.school, turn.now)])
+
+
+def _who(turn: Turn, _: str) -> Outcome:
+    case = turn.case if turn.case and can_view(turn.person, turn.case, turn.school) else None
+    return Outcome(replies=[render.who(case, turn.content, turn.school)])
+
+
+def _advice(turn: Turn, _: str) -> Outcome:
+    return Outcome(replies=[render.advice(turn.case, turn.content, turn.school)])
+
+
+def _tips(turn: Turn, _: str) -> Outcome:
+    case = turn.case if turn.case and can_view(turn.person, turn.case, turn.school) else None
+    return Outcome(replies=[render.tips(case, turn.content)])
+
+
+def _help(turn: Turn, _: str) -> Outcome:
+    return Outcome().say(turn.content.msg("help"))
+
+
+def _question(turn: Turn, case: Case, argument: str) -> Outcome:
+    content = turn.content
+    number = int(argument) if argument.strip().isdigit() else -1
+    numbered = next((n for n in visible(case, content) if n.number == number), None)
+    if numbered is None or numbered.question.auto:
+        return Outcome().say(content.msg("question_unknown", number=argument or "?"), case)
+    outcome = Outcome()
+    set_pending(turn, outcome, {"case": case.id, "question": numbered.question.id})
+    current = case.value(numbered.question.id)
+    if current is not None:
+        outcome.say(content.msg("current_answer", value=_shown(content, numbered.question.id, current)), case)
+    outcome.replies.append(render.question(case, content, turn.school, numbered, turn.now))
+    return outcome
+
+
+def _shown(content: Content, question_id: str, value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(value)
+    if value in content.texts.answers:
+        return content.texts.answers[value]  # type: ignore[index]
+    return content.option_label(question_id, str(value))
+
+
+def _skip(turn: Turn, case: Case, _: str) -> Outcome:
+    content = turn.content
+    pending = pending_for(turn)
+    numbered = find(case, content, pending["question"]) if pending else next_question(case, content, turn.now)
+    if numbered is None:
+        return Outcome().say(content.msg("nothing_to_skip"), case)
+    if numbered.question.required:
+        return Outcome().say(content.msg("required_no_skip"), case)
+    outcome = Outcome()
+    case.set_answer(numbered.question.id, None, turn.person.id, turn.now, skipped=True)
+    outcome.event(case, turn, "skipped", question=numbered.question.id)
+    set_pending(turn, outcome, None)
+    outcome.say(content.msg("skipped"), case)
+    return advance(turn, case, outcome)
+
+
+def _agreement(turn: Turn, case: Case, _: str) -> Outcome:
+    question_id = AGREEMENT_QUESTION.get(case.state)
+    if question_id is None:
+        return Outcome().say(turn.content.msg("agreement_not_now"), case)
+    outcome = Outcome()
+    pending = {"case": case.id, "question": question_id, "part": "what", "draft": {}}
+    set_pending(turn, outcome, pending)
+    numbered = find(case, turn.content, question_id) or Numbered(0, turn.content.questions[question_id])
+    outcome.replies.append(render.question(case, turn.content, turn.school, numbered, turn.now, "what"))
+    return outcome
+
+
+def _done(turn: Turn, case: Case, _: str) -> Outcome:
+    return transition(turn, case, Outcome(), Trigger.COMPLETE_PHASE)
+
+
+def _with_reason(trigger: Trigger) -> Callable[[Turn, Case, str], Outcome]:
+    def run(turn: Turn, case: Case, reason: str) -> Outcome:
+        if len(reason) > MAX_NOTE:
+            return Outcome().say(turn.content.msg("answer_too_long", length=len(reason), max=MAX_NOTE), case)
+        return transition(turn, case, Outcome(), trigger, reason=reason)
+    return run
+
+
+def _checkin(turn: Turn, case: Case, note: str) -> Outcome:
+    content = turn.content
+    if case.state in (CaseState.INTAKE, CaseState.CLOSED):
+        return Outcome().say(content.msg("checkin_not_now"), case)
+    if not note or len(note) > MAX_NOTE:
+        return Outcome().say(content.msg("checkin_usage", max=MAX_NOTE), case)
+    outcome = Outcome()
+    outcome.event(case, turn, "checkin", note=note)
+    return outcome.say(content.msg("checkin_saved"), case)
+
+
+def _language(turn: Turn, argument: str) -> Outcome:
+    from flows.content import load_content
+
+    contents = load_content()
+    wanted = argument.strip().lower()[:2]
+    if wanted not in contents:
+        return Outcome().say(turn.content.msg("language_usage"))
+    outcome = Outcome()
+    turn.conversation.language = wanted
+    turn.content = contents[wanted]
+    set_pending(turn, outcome, turn.conversation.pending)
+    return outcome.say(turn.content.msg("language_set"))
+
+
+_COMMANDS: dict[str, Callable[[Turn, str], Outcome]] = {
+    "new": _new, "cases": _cases, "open": _open, "details": _details, "who": _who, "advice": _advice,
+    "tips": _tips, "help": _help, "language": _language,
+    "status": _needs_case(_status),
+    "question": _needs_case(_question, act=True),
+    "skip": _needs_case(_skip, act=True),
+    "agreement": _needs_case(_agreement, act=True),
+    "done": _needs_case(_done, act=True),
+    "checkin": _needs_case(_checkin, act=True),
+    "incident": _needs_case(_with_reason(Trigger.SEVERE_INCIDENT), act=True),
+    "close": _needs_case(_with_reason(Trigger.CLOSE), act=True),
+    "reopen": _needs_case(_with_reason(Trigger.REOPEN), act=True),
+}

@@ -1,0 +1,20 @@
+"""The tiny condition language of the content files: {question: value | [values] | "*"}."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+
+def holds(condition: Mapping[str, Any] | None, value_of: Any) -> bool:
+    """True when every `question: expected` pair matches; `value_of(question_id)` gives the answer."""
+    for question_id, expected in (condition or {}).items():
+        value = value_of(question_id)
+        if expected == "*":
+            if value in (None, "", [], ()):
+                return False
+        elif isinstance(expected, (list, tuple)):
+            if value not in expected:
+                return False
+        elif value != expected:
+            return False
+    return True

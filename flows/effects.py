@@ -1,0 +1,99 @@
+"""What entering a state brings with it: posts and pings for the safety channel, reminders, auto-done steps.
+
+Pure: it returns the effects; the service commits them with the case in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flows import render
+from flows.content import Content
+from flows.messages import Message, Outgoing
+from flows.model import Case, Event, Reminder
+from flows.protocol import MONITORING_STATES, CaseState, Transition, Trigger
+from flows.questions import visible
+from flows.school import Role, SchoolConfig
+
+BOT = "pestbot"
+SAFETY_CHANNEL = "safety"
+
+
+@dataclass
+class Effects:
+    events: list[Event] = field(default_factory=list)
+    outgoing: list[Outgoing] = field(default_factory=list)
+    reminders: list[Reminder] = field(default_factory=list)
+    cancel_reminders: bool = False
+
+
+def _ping(case: Case, school: SchoolConfig, content: Content, key: str, reason: str | None = None) -> Outgoing:
+    """A post in the safety channel that mentions the school leader concerned and the coordinator."""
+    people = [school.school_leader_of(case.department), *school.with_role(Role.ANTI_BULLYING_COORDINATOR)]
+    mentions = tuple(dict.fromkeys(p.id for p in people if p is not None))
+    mentor = school.person(case.mentor_id)
+    text = content.msg(key, case=render.label(case), state=content.state_name(case.state.value),
+                       mentor=mentor.name if mentor else "–")
+    return Outgoing(target_kind="channel", target=SAFETY_CHANNEL, kind=key,
+                    message=Message(text=text, mentions=mentions, case_id=case.id))
+
+
+def _summary(case: Case, school: SchoolConfig, content: Content) -> Outgoing:
+    """Fase 2: the team is informed by the bot's own post; it says little (initials, class, phase, id)."""
+    mentor = school.person(case.mentor_id)
+    mentions = tuple(p.id for p in school.safety_team(case.department))
+    text = content.msg("summary_fase2", case=case.id, class_name=case.class_name or "?",
+                       state=content.state_name(case.state.value),
+                       bullied=render.students(case, "bullied", full=False),
+                       bullies=render.students(case, "bullies", full=False),
+                       mentor=mentor.name if mentor else "–")
+    return Outgoing(target_kind="channel", target=SAFETY_CHANNEL, kind="summary_fase2",
+                    message=Message(text=text, mentions=mentions, case_id=case.id))
+
+
+def _auto_answer(case: Case, content: Content, now: datetime, effects: Effects) -> None:
+    for numbered in visible(case, content):
+        if numbered.question.auto == "team_post":
+            case.set_answer(numbered.question.id, "yes", BOT, now)
+            effects.events.append(Event(case.id, now, BOT, "answered", {"question": numbered.question.id, "value": "yes"}))
+
+
+def on_transition(case: Case, transition: Transition, actor: str, school: SchoolConfig, content: Content,
+                  now: datetime) -> Effects:
+    """Apply a transition the machine made to the case, and say what must follow from it."""
+    dest = transition.dest
+    case.state = dest
+    case.phase_started_at = now
+    case.updated_at = now
+    if dest is CaseState.CLOSED:
+        case.closed_from = transition.source
+        case.evaluation_due = None
+    elif transition.trigger == Trigger.REOPEN.value:
+        case.closed_from = None
+    effects = Effects(events=[Event(case.id, now, actor, "transition", {
+        "from": transition.source.value, "to": dest.value, "trigger": transition.trigger,
+        "reason": transition.reason})])
+    nudge = Reminder(case.id, "nudge", now + timedelta(days=school.nudge_days), dest.value)
+    if dest is CaseState.CLOSED:
+        effects.cancel_reminders = True
+    elif dest in MONITORING_STATES:
+        if case.evaluation_due is None or case.evaluation_due <= now or transition.trigger != Trigger.REOPEN.value:
+            case.evaluation_due = now + timedelta(weeks=school.evaluation_weeks)
+        effects.reminders += [
+            Reminder(case.id, "evaluation", case.evaluation_due, dest.value),
+            Reminder(case.id, "checkin", now + timedelta(days=school.checkin_days), dest.value),
+        ]
+    else:
+        effects.reminders.append(nudge)
+    if transition.trigger == Trigger.REOPEN.value:
+        effects.outgoing.append(_ping(case, school, content, "ping_reopened"))
+    elif dest is CaseState.FASE2:
+        effects.outgoing.append(_summary(case, school, content))
+        _auto_answer(case, content, now, effects)
+    elif dest in (CaseState.FASE3, CaseState.FASE4):
+        severe = transition.trigger == Trigger.SEVERE_INCIDENT.value
+        key = "ping_incident" if severe else f"ping_{dest.value}"
+        effects.outgoing.append(_ping(case, school, content, key))
+        _auto_answer(case, content, now, effects)
+    return effects

@@ -1,0 +1,38 @@
+"""The neutral message model: what the bot says, before a platform renders it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Choice(BaseModel):
+    """A button (Slack, Teams) or a numbered choice (console). `value` is what clicking it sends."""
+
+    model_config = ConfigDict(frozen=True)
+    label: str
+    value: str
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    text: str
+    choices: tuple[Choice, ...] = ()
+    mentions: tuple[str, ...] = Field(default=(), description="person ids to @mention")
+    case_id: str | None = None
+    # The question a set of choices answers, so that a platform can send a click back unambiguously.
+    question_id: str | None = None
+
+
+TargetKind = Literal["channel", "dm"]
+
+
+class Outgoing(BaseModel):
+    """A message that must go out later, through the outbox: to the safety channel or to one person."""
+
+    model_config = ConfigDict(frozen=True)
+    target_kind: TargetKind
+    target: str
+    message: Message
+    kind: str

@@ -1,0 +1,141 @@
+"""The domain objects. Plain classes: storage/ maps them to tables, flows/ never sees SQL."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from flows.protocol import CaseState
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+
+
+def new_case_id() -> str:
+    """60 random bits as XXXX-XXXX-XXXX: not guessable, still readable aloud."""
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def normalise_case_id(text: str) -> str:
+    raw = "".join(ch for ch in text.upper() if ch.isalnum())
+    raw = raw.translate(str.maketrans("ILO", "110"))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}" if len(raw) == 12 else ""
+
+
+class Answer:
+    def __init__(self, question_id: str, value: Any, answered_by: str, answered_at: datetime,
+                 skipped: bool = False) -> None:
+        self.question_id = question_id
+        self.value = value
+        self.skipped = skipped
+        self.answered_by = answered_by
+        self.answered_at = answered_at
+
+
+class Agreement:
+    def __init__(self, question_id: str, what: str, how_checked: str, if_broken: str, created_by: str,
+                 created_at: datetime) -> None:
+        self.question_id = question_id
+        self.what = what
+        self.how_checked = how_checked
+        self.if_broken = if_broken
+        self.created_by = created_by
+        self.created_at = created_at
+
+
+class Case:
+    """One bullying case. `state` is the protocol's state; `version` guards against lost updates."""
+
+    answers: list[Answer]
+    agreements: list[Agreement]
+
+    def __init__(self, id: str, mentor_id: str, created_at: datetime) -> None:
+        self.id = id
+        self.mentor_id = mentor_id
+        self.state = CaseState.INTAKE
+        self.closed_from: CaseState | None = None
+        self.class_name: str | None = None
+        self.department: str | None = None
+        self.created_at = created_at
+        self.updated_at = created_at
+        self.phase_started_at = created_at
+        self.evaluation_due: datetime | None = None
+        self.answers = []
+        self.agreements = []
+
+    def answer(self, question_id: str) -> Answer | None:
+        return next((a for a in self.answers if a.question_id == question_id), None)
+
+    def value(self, question_id: str) -> Any:
+        found = self.answer(question_id)
+        return None if found is None or found.skipped else found.value
+
+    def set_answer(self, question_id: str, value: Any, by: str, at: datetime, skipped: bool = False) -> Answer:
+        found = self.answer(question_id)
+        if found is None:
+            found = Answer(question_id, value, by, at, skipped)
+            self.answers.append(found)
+        else:
+            found.value, found.skipped, found.answered_by, found.answered_at = value, skipped, by, at
+        if question_id == "class_name":
+            self.class_name = value
+        elif question_id == "department":
+            self.department = value
+        return found
+
+    def agreements_of(self, question_id: str) -> list[Agreement]:
+        return [a for a in self.agreements if a.question_id == question_id]
+
+
+class Event:
+    """One line of the case's timeline: who did what, when. Append-only."""
+
+    def __init__(self, case_id: str, at: datetime, actor: str, kind: str, data: dict[str, Any]) -> None:
+        self.case_id = case_id
+        self.at = at
+        self.actor = actor
+        self.kind = kind
+        self.data = data
+
+
+class Reminder:
+    """Something the bot must bring up later; one per case and kind."""
+
+    def __init__(self, case_id: str, kind: str, due_at: datetime, for_state: str) -> None:
+        self.case_id = case_id
+        self.kind = kind
+        self.due_at = due_at
+        self.for_state = for_state
+        self.status = "pending"
+        self.attempts = 0
+        self.lease_until: datetime | None = None
+
+
+class OutboxMessage:
+    """A message committed with the case, delivered afterwards by the worker."""
+
+    def __init__(self, case_id: str | None, target_kind: str, target: str, kind: str,
+                 payload: dict[str, Any], created_at: datetime) -> None:
+        self.case_id = case_id
+        self.target_kind = target_kind
+        self.target = target
+        self.kind = kind
+        self.payload = payload
+        self.created_at = created_at
+        self.status = "pending"
+        self.attempts = 0
+        self.next_attempt_at = created_at
+        self.sent_at: datetime | None = None
+        self.platform_message_id: str | None = None
+
+
+class Conversation:
+    """Where one person is in their chat with the bot: the active case and the pending question."""
+
+    def __init__(self, person_id: str, updated_at: datetime) -> None:
+        self.person_id = person_id
+        self.active_case_id: str | None = None
+        self.pending: dict[str, Any] | None = None
+        self.language: str | None = None
+        self.updated_at = updated_at

@@ -1,0 +1,73 @@
+"""Which questions a case has in its phase, which are done, and which one comes next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flows.conditions import holds
+from flows.content import Content, QuestionSpec
+from flows.model import Case
+from flows.protocol import MONITORING_STATES, PHASE_STATES, CaseState
+
+EVALUATION = QuestionSpec(id="evaluation", kind="yes_no")
+# Where `afspraak` adds an agreement: to fase 1's agreements until fase 3 makes new ones.
+AGREEMENT_QUESTION = {
+    CaseState.FASE1: "agreements_f1", CaseState.FASE2: "agreements_f1", CaseState.MONITORING2: "agreements_f1",
+    CaseState.FASE3: "agreements_f3", CaseState.MONITORING3: "agreements_f3", CaseState.FASE4: "agreements_f3",
+}
+
+
+@dataclass(frozen=True)
+class Numbered:
+    number: int
+    question: QuestionSpec
+
+
+def visible(case: Case, content: Content, phase: CaseState | None = None) -> list[Numbered]:
+    """The questions of the phase that apply to this case, numbered as the mentor sees them."""
+    phase = phase or case.state
+    if phase not in PHASE_STATES:
+        return []
+    specs = [q for q in content.structure.phases[phase.value] if holds(q.when, case.value)]
+    return [Numbered(i, q) for i, q in enumerate(specs, 1)]
+
+
+def is_answered(case: Case, question: QuestionSpec) -> bool:
+    if question.kind == "agreement":
+        return bool(case.agreements_of(question.id))
+    return case.answer(question.id) is not None
+
+
+def is_done(case: Case, question: QuestionSpec) -> bool:
+    """Done in the protocol's sense: a task answered "ja" (or "n.v.t." where allowed), others answered."""
+    if question.kind == "agreement":
+        return is_answered(case, question)
+    answer = case.answer(question.id)
+    if answer is None or answer.skipped:
+        return False
+    if question.kind == "task":
+        return answer.value == "yes" or (question.allow_na and answer.value == "na")
+    return True
+
+
+def required_open(case: Case, content: Content) -> list[Numbered]:
+    return [n for n in visible(case, content) if n.question.required and not is_done(case, n.question)]
+
+
+def next_question(case: Case, content: Content, now: datetime) -> Numbered | None:
+    """The first unanswered question; then a required step not done yet; in monitoring, the evaluation when due."""
+    if case.state in MONITORING_STATES:
+        due = case.evaluation_due
+        return Numbered(0, EVALUATION) if due is not None and now >= due else None
+    questions = [n for n in visible(case, content) if n.question.auto is None]
+    for numbered in questions:
+        if not is_answered(case, numbered.question):
+            return numbered
+    return next((n for n in questions if n.question.required and not is_done(case, n.question)), None)
+
+
+def find(case: Case, content: Content, question_id: str) -> Numbered | None:
+    if question_id == EVALUATION.id and case.state in MONITORING_STATES:
+        return Numbered(0, EVALUATION)
+    return next((n for n in visible(case, content) if n.question.id == question_id), None)

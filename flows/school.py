@@ -1,0 +1,140 @@
+"""The school's own facts: people, roles, departments, channel, periods. Validated on load."""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from flows.yamlsource import load_model
+
+Slug = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class Role(str, Enum):
+    MENTOR = "mentor"
+    SCHOOL_LEADER = "school_leader"
+    ANTI_BULLYING_COORDINATOR = "anti_bullying_coordinator"
+    SAFETY_TEAM = "safety_team"
+    CARE_COORDINATOR = "care_coordinator"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Person(Strict):
+    id: str = Slug
+    name: str = Field(min_length=1, max_length=100)
+    roles: frozenset[Role] = Field(min_length=1)
+    department: str | None = None
+    language: str | None = Field(default=None, pattern=r"^(nl|en)$")
+    email: str | None = None
+    slack_id: str | None = None
+    teams_id: str | None = None
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+
+class Department(Strict):
+    id: str = Slug
+    name: str = Field(min_length=1, max_length=100)
+    school_leader: str
+
+
+class SafetyChannel(Strict):
+    name: str = "sociale-veiligheid"
+    slack_channel: str | None = None
+    teams_conversation: str | None = None
+
+
+class Magister(Strict):
+    incident_path: str = "logboek → nieuwe notitie → incidenten → pesten"
+    roles: tuple[str, ...] = (
+        "afdelingsleider",
+        "calsplus",
+        "leerlingbegeleiding",
+        "mentor",
+        "schoolleiding",
+        "vertrouwenspersoon",
+        "zorgcoördinator",
+    )
+
+
+class SchoolConfig(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    language: str = Field(default="nl", pattern=r"^(nl|en)$")
+    timezone: str = "Europe/Amsterdam"
+    evaluation_weeks: int = Field(default=4, ge=1, le=26)
+    checkin_days: int = Field(default=7, ge=1, le=60)
+    nudge_days: int = Field(default=5, ge=1, le=60)
+    retention_months: int = Field(default=24, ge=1, le=120)
+    safety_channel: SafetyChannel = SafetyChannel()
+    magister: Magister = Magister()
+    departments: tuple[Department, ...] = Field(min_length=1)
+    people: tuple[Person, ...] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"onbekende tijdzone: {value}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SchoolConfig:
+        ids = [p.id for p in self.people]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"dubbele persoon-id: {', '.join(dupes)}")
+        dept_ids = {d.id for d in self.departments}
+        for dept in self.departments:
+            leader = self.person(dept.school_leader)
+            if leader is None or not leader.has(Role.SCHOOL_LEADER):
+                raise ValueError(f"afdeling {dept.id}: schoolleider '{dept.school_leader}' is geen persoon met rol school_leader")
+        for person in self.people:
+            if person.department is not None and person.department not in dept_ids:
+                raise ValueError(f"persoon {person.id}: onbekende afdeling '{person.department}'")
+        for role in (Role.ANTI_BULLYING_COORDINATOR, Role.CARE_COORDINATOR, Role.MENTOR):
+            if not self.with_role(role):
+                raise ValueError(f"er is niemand met de rol {role.value}")
+        return self
+
+    @cached_property
+    def _by_id(self) -> dict[str, Person]:
+        return {p.id: p for p in self.people}
+
+    def person(self, person_id: str | None) -> Person | None:
+        return self._by_id.get(person_id) if person_id else None
+
+    def with_role(self, role: Role) -> list[Person]:
+        return [p for p in self.people if p.has(role)]
+
+    def department(self, dept_id: str | None) -> Department | None:
+        return next((d for d in self.departments if d.id == dept_id), None)
+
+    def school_leader_of(self, dept_id: str | None) -> Person | None:
+        dept = self.department(dept_id)
+        return self.person(dept.school_leader) if dept else None
+
+    def safety_team(self, dept_id: str | None) -> list[Person]:
+        """The school leader concerned plus the standing members of the social-safety team."""
+        team = [p for p in (self.school_leader_of(dept_id),) if p is not None]
+        team += [p for p in self.with_role(Role.SAFETY_TEAM) if p not in team]
+        return team
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def by_platform_id(self, platform: str, platform_id: str) -> Person | None:
+        attr = {"slack": "slack_id", "teams": "teams_id", "email": "email"}[platform]
+        return next((p for p in self.people if getattr(p, attr) == platform_id), None)
+
+
+def parse_school(text: str, source: str) -> SchoolConfig:
+    return load_model(SchoolConfig, text, source)

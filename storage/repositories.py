@@ -1,0 +1,108 @@
+"""Repositories over one SQLAlchemy session: the ports of flows/ for cases, events, reminders, outbox, chats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from flows.model import Case, Conversation, Event, OutboxMessage, Reminder
+from flows.protocol import CaseState
+from storage.tables import app_state, outbox, reminders
+
+
+class CaseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, case_id: str) -> Case | None:
+        return self.session.get(Case, case_id) if case_id else None
+
+    def add(self, case: Case) -> None:
+        self.session.add(case)
+        self.session.flush()  # the case row first: events and reminders point at it
+
+    def for_mentor(self, person_id: str) -> list[Case]:
+        query = sa.select(Case).where(Case.mentor_id == person_id).order_by(Case.created_at)  # type: ignore[arg-type]
+        return list(self.session.scalars(query))
+
+    def open_cases(self) -> list[Case]:
+        query = sa.select(Case).where(Case.state != CaseState.CLOSED).order_by(Case.created_at)  # type: ignore[arg-type]
+        return list(self.session.scalars(query))
+
+
+class EventRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: Event) -> None:
+        self.session.add(event)
+
+    def for_case(self, case_id: str) -> list[Event]:
+        query = sa.select(Event).where(Event.case_id == case_id).order_by(Event.id)  # type: ignore[attr-defined]
+        return list(self.session.scalars(query))
+
+
+class ReminderRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def schedule(self, reminder: Reminder) -> None:
+        """One reminder per case and kind: a new one replaces the old."""
+        existing = self.session.scalars(sa.select(Reminder).where(
+            reminders.c.case_id == reminder.case_id, reminders.c.kind == reminder.kind)).first()
+        if existing is None:
+            self.session.add(reminder)
+            return
+        existing.due_at, existing.for_state = reminder.due_at, reminder.for_state
+        existing.status, existing.attempts, existing.lease_until = "pending", 0, None
+
+    def cancel_for_case(self, case_id: str) -> None:
+        self.session.execute(sa.update(reminders).where(
+            reminders.c.case_id == case_id, reminders.c.status == "pending").values(status="cancelled"))
+
+    def due(self, now: datetime, limit: int) -> list[Reminder]:
+        query = (sa.select(Reminder).where(reminders.c.status == "pending", reminders.c.due_at <= now)
+                 .order_by(reminders.c.due_at).limit(limit))
+        return list(self.session.scalars(query))
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, message: OutboxMessage) -> None:
+        self.session.add(message)
+
+    def pending(self, now: datetime, limit: int) -> list[OutboxMessage]:
+        query = (sa.select(OutboxMessage).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+                 .order_by(outbox.c.id).limit(limit))
+        return list(self.session.scalars(query))
+
+
+class ConversationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, person_id: str) -> Conversation | None:
+        return self.session.get(Conversation, person_id)
+
+    def add(self, conversation: Conversation) -> None:
+        self.session.add(conversation)
+
+
+class AppStateRepository:
+    """Small named values of the installation itself (the console's demo clock, for one)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, key: str) -> str | None:
+        return self.session.execute(sa.select(app_state.c.value).where(app_state.c.key == key)).scalar()
+
+    def set(self, key: str, value: str) -> None:
+        if self.get(key) is None:
+            self.session.execute(sa.insert(app_state).values(key=key, value=value))
+        else:
+            self.session.execute(sa.update(app_state).where(app_state.c.key == key).values(value=value))

@@ -1,0 +1,159 @@
+"""The tables, and the imperative mapping of flows/'s plain classes onto them (flows/ never imports this)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry, relationship
+
+from flows.model import Agreement, Answer, Case, Conversation, Event, OutboxMessage, Reminder
+from flows.protocol import CaseState
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s", "pk": "pk_%(table_name)s",
+})
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC on every database."""
+
+    impl = sa.DateTime()
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: the clock must give timezone-aware times")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def _state(nullable: bool = False) -> sa.Enum:
+    return sa.Enum(CaseState, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
+                   validate_strings=True, create_constraint=False)
+
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Person = sa.String(64)
+
+cases = sa.Table(
+    "cases", metadata,
+    sa.Column("id", sa.String(14), primary_key=True),
+    sa.Column("mentor_id", Person, nullable=False, index=True),
+    sa.Column("state", _state(), nullable=False, index=True),
+    sa.Column("closed_from", _state(), nullable=True),
+    sa.Column("class_name", sa.String(40), nullable=True),
+    sa.Column("department", sa.String(64), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("phase_started_at", UTCDateTime(), nullable=False),
+    sa.Column("evaluation_due", UTCDateTime(), nullable=True),
+    sa.Column("version", sa.Integer(), nullable=False),
+)
+
+answers = sa.Table(
+    "answers", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(14), sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("question_id", sa.String(64), nullable=False),
+    sa.Column("value", sa.JSON(), nullable=True),
+    sa.Column("skipped", sa.Boolean(), nullable=False, default=False),
+    sa.Column("answered_by", Person, nullable=False),
+    sa.Column("answered_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("case_id", "question_id", name="uq_answers_case_question"),
+)
+
+agreements = sa.Table(
+    "agreements", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(14), sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("question_id", sa.String(64), nullable=False),
+    sa.Column("what", sa.Text(), nullable=False),
+    sa.Column("how_checked", sa.Text(), nullable=False),
+    sa.Column("if_broken", sa.Text(), nullable=False),
+    sa.Column("created_by", Person, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+events = sa.Table(
+    "events", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(14), sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("actor", Person, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("data", sa.JSON(), nullable=False),
+)
+
+reminders = sa.Table(
+    "reminders", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(14), sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("due_at", UTCDateTime(), nullable=False),
+    sa.Column("for_state", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, default=0),
+    sa.Column("lease_until", UTCDateTime(), nullable=True),
+    sa.UniqueConstraint("case_id", "kind", name="uq_reminders_case_kind"),
+    sa.Index("ix_reminders_status_due", "status", "due_at"),
+)
+
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(14), sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, index=True),
+    sa.Column("target_kind", sa.String(16), nullable=False),
+    sa.Column("target", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("payload", sa.JSON(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, default=0),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("sent_at", UTCDateTime(), nullable=True),
+    sa.Column("platform_message_id", sa.String(128), nullable=True),
+    sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
+)
+
+conversations = sa.Table(
+    "conversations", metadata,
+    sa.Column("person_id", Person, primary_key=True),
+    sa.Column("active_case_id", sa.String(14), nullable=True),
+    sa.Column("pending", sa.JSON(), nullable=True),
+    sa.Column("language", sa.String(2), nullable=True),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+app_state = sa.Table(
+    "app_state", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text(), nullable=False),
+)
+
+mapper_registry = registry(metadata=metadata)
+_mapped = False
+
+
+def map_domain() -> None:
+    """Map the domain classes once per process (called by the engine factory, not at import)."""
+    global _mapped
+    if _mapped:
+        return
+    mapper_registry.map_imperatively(Answer, answers)
+    mapper_registry.map_imperatively(Agreement, agreements)
+    mapper_registry.map_imperatively(Case, cases, version_id_col=cases.c.version, properties={
+        "answers": relationship(Answer, lazy="selectin", cascade="all, delete-orphan", order_by=answers.c.id),
+        "agreements": relationship(Agreement, lazy="selectin", cascade="all, delete-orphan",
+                                   order_by=agreements.c.id),
+    })
+    mapper_registry.map_imperatively(Event, events)
+    mapper_registry.map_imperatively(Reminder, reminders)
+    mapper_registry.map_imperatively(OutboxMessage, outbox)
+    mapper_registry.map_imperatively(Conversation, conversations)
+    _mapped = True

@@ -1,0 +1,40 @@
+"""Test doubles: a clock the test moves, a notifier that records what it was asked to send."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flows.messages import Message
+
+# A Tuesday in term time, 10:00 in Amsterdam.
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    def __init__(self, now: datetime = START) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class RecordingNotifier:
+    def __init__(self, fail_times: int = 0) -> None:
+        self.sent: list[tuple[str, str, Message]] = []
+        self.fail_times = fail_times
+
+    def send(self, target_kind: str, target: str, message: Message) -> str:
+        if self.fail_times:
+            self.fail_times -= 1
+            raise ConnectionError("platform down")
+        self.sent.append((target_kind, target, message))
+        return f"msg-{len(self.sent)}"
+
+    def channel_posts(self) -> list[Message]:
+        return [m for kind, _, m in self.sent if kind == "channel"]
+
+    def dms(self, person_id: str) -> list[Message]:
+        return [m for kind, target, m in self.sent if kind == "dm" and target == person_id]
