@@ -33,7 +33,8 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
 
 
 def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    # No autoflush: every write of a turn reaches the database at commit, where conflicts are mapped.
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
 def _alembic_config() -> Any:

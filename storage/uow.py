@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -14,6 +17,8 @@ from storage.repositories import (
     OutboxRepository,
     ReminderRepository,
 )
+
+log = logging.getLogger(__name__)
 
 
 class SqlAlchemyUnitOfWork:
@@ -37,9 +42,15 @@ class SqlAlchemyUnitOfWork:
     def commit(self) -> None:
         try:
             self.session.commit()
-        except StaleDataError as exc:
+        except StaleDataError:
             self.session.rollback()
-            raise ConcurrentUpdate(str(exc)) from None
+            raise ConcurrentUpdate("the case changed since it was read") from None
+        except IntegrityError as exc:
+            # Two writers created the same row (an answer, a conversation): the later one loses.
+            # The message names the constraint only; the statement's parameters may hold children's names.
+            self.session.rollback()
+            log.info("concurrent insert refused (%s)", type(exc.orig).__name__)
+            raise ConcurrentUpdate("a row was created concurrently") from None
 
     def rollback(self) -> None:
         self.session.rollback()

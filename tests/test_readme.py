@@ -1,0 +1,26 @@
+"""The README tells the truth: its diagram is the machine's, its test command is CI's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flows.protocol import diagram
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_embeds_the_current_diagram():
+    block = re.search(r"```mermaid\n(.*?)```", README, re.S)
+    assert block is not None, "README has no mermaid block"
+    assert block.group(1) == diagram(), "README's diagram differs from `pestbot diagram`: paste its output"
+
+
+def test_quick_start_is_two_commands_and_ci_runs_the_test_one():
+    start = README.index("## Quick start")
+    commands = re.findall(r"```sh\n(.*?)\n```", README[start:README.index("\n## ", start + 5)], re.S)
+    assert len(commands) == 2 and all("\n" not in c for c in commands)
+    assert commands[0].endswith("pestbot chat") and commands[1].endswith("pytest")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1] in ci.splitlines()
