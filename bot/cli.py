@@ -61,6 +61,54 @@ def chat(
 
 
 @app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, "--host", help="adres (standaard 127.0.0.1 of PESTBOT_HOST)"),
+    port: Optional[int] = typer.Option(None, "--port", help="poort (standaard 3000 of PESTBOT_PORT)"),
+    db: Optional[str] = DbOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Start de server voor Slack en Teams, met de worker ernaast."""
+    from aiohttp import web
+
+    from bot.clock import SystemClock
+    from bot.server import NotConfigured, create_web_app
+    from bot.settings import ServerSettings, SlackSettings, TeamsSettings
+    from bot.wiring import build
+    from flows.yamlsource import SourceError
+
+    settings = _settings(db, config)
+    server = ServerSettings()
+    server.host, server.port = host or server.host, port or server.port
+    try:
+        wired = build(settings.config, settings.database_url, SystemClock())
+        web_app = create_web_app(wired, server, SlackSettings(), TeamsSettings())
+    except (SourceError, NotConfigured) as exc:
+        return _fail(f"Pestbot kan niet starten:\n{exc}")
+    web.run_app(web_app, host=server.host, port=server.port, print=lambda text: typer.echo(text, err=True))
+
+
+@app.command()
+def worker(db: Optional[str] = DbOption, config: Optional[Path] = ConfigOption) -> None:
+    """Alleen de worker: herinneringen en berichten bezorgen (naast een of meer servers)."""
+    import asyncio
+
+    from bot.clock import SystemClock
+    from bot.server import NotConfigured, create_web_app
+    from bot.settings import ServerSettings, SlackSettings, TeamsSettings
+    from bot.wiring import build
+    from bot.worker import run_forever
+
+    settings = _settings(db, config)
+    server = ServerSettings()
+    try:
+        wired = build(settings.config, settings.database_url, SystemClock())
+        notifier = create_web_app(wired, server, SlackSettings(), TeamsSettings(), run_worker=False)["notifier"]
+    except NotConfigured as exc:
+        return _fail(f"Pestbot kan niet starten:\n{exc}")
+    asyncio.run(run_forever(wired.app, notifier, server.worker_interval))
+
+
+@app.command()
 def diagram() -> None:
     """Print het protocol als Mermaid-toestandsdiagram."""
     from flows.protocol import diagram as mermaid

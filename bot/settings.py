@@ -21,3 +21,46 @@ class Settings(BaseSettings):
 def database_url_for(path_or_url: str) -> str:
     """`--db pestbot.db` and `--db postgresql+psycopg://…` both work."""
     return path_or_url if "://" in path_or_url else f"sqlite:///{path_or_url}"
+
+
+class ServerSettings(BaseSettings):
+    """`pestbot serve`: where it listens, how often the worker looks for due work."""
+
+    model_config = SettingsConfigDict(env_prefix="PESTBOT_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 3000
+    worker_interval: float = Field(default=5.0, gt=0, description="seconds between worker sweeps")
+    production: bool = Field(default=False, description="PESTBOT_PRODUCTION=1: refuse to start insecurely")
+
+
+class SlackSettings(BaseSettings):
+    """SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_APP_TOKEN (Socket Mode), SLACK_API_URL (a local fake)."""
+
+    model_config = SettingsConfigDict(env_prefix="SLACK_", extra="ignore")
+
+    signing_secret: str = ""
+    bot_token: str = ""
+    app_token: str = ""
+    api_url: str = "https://slack.com/api/"
+    client_id: str = ""
+    client_secret: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.signing_secret and (self.bot_token or self.client_id) or self.app_token)
+
+
+class TeamsSettings(BaseSettings):
+    """MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD, MICROSOFT_APP_TENANT_ID; PESTBOT_TEAMS_INSECURE_DEV=1 for local tests."""
+
+    model_config = SettingsConfigDict(env_prefix="MICROSOFT_", extra="ignore")
+
+    app_id: str = ""
+    app_password: str = ""
+    app_tenant_id: str = ""
+    insecure_dev: bool = Field(default=False, validation_alias="PESTBOT_TEAMS_INSECURE_DEV")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.app_id and self.app_password) or self.insecure_dev

@@ -41,7 +41,13 @@ class Conversations(Protocol):
     def add(self, conversation: Conversation) -> None: ...
 
 
+class Receipts(Protocol):
+    def seen(self, key: str) -> bool: ...
+    def add(self, key: str, at: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
+    receipts: Receipts
     cases: Cases
     events: Events
     reminders: Reminders

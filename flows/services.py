@@ -30,22 +30,28 @@ class App:
         return self.contents.get(language, self.contents[self.school.language])
 
 
-def handle_message(app: App, person_id: str, text: str) -> list[Message]:
-    """A person typed `text` (console line, Slack DM or slash command, Teams message)."""
-    return _turn(app, person_id, len(text), lambda turn: handle_text(turn, text))
+def handle_message(app: App, person_id: str, text: str, dedupe_key: str | None = None) -> list[Message]:
+    """A person typed `text` (console line, Slack DM or slash command, Teams message).
+
+    `dedupe_key` is the platform's id of this delivery: a redelivery of the same key changes nothing
+    and returns no replies.
+    """
+    return _turn(app, person_id, len(text), lambda turn: handle_text(turn, text), dedupe_key)
 
 
-def handle_click(app: App, person_id: str, case_id: str, question_id: str, value: str) -> list[Message]:
+def handle_click(app: App, person_id: str, case_id: str, question_id: str, value: str,
+                 dedupe_key: str | None = None) -> list[Message]:
     """A person clicked a choice of an earlier message; it answers that question of that case only."""
     def run(turn: Turn) -> Outcome:
         turn.case = turn.load_case(case_id)
         if turn.case is not None and not can_view(turn.person, turn.case, turn.school):
             turn.case = None
         return handle_choice(turn, question_id, value)
-    return _turn(app, person_id, len(value), run)
+    return _turn(app, person_id, len(value), run, dedupe_key)
 
 
-def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome]) -> list[Message]:
+def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
+          dedupe_key: str | None = None) -> list[Message]:
     person = app.school.person(person_id)
     if person is None:
         return [Message(text=app.content(None).msg("unknown_person"))]
@@ -53,6 +59,8 @@ def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome])
         return [Message(text=app.content(person).msg("too_long", length=length, max=MAX_MESSAGE))]
     now = app.clock.now()
     with app.uow() as uow:
+        if dedupe_key is not None and uow.receipts.seen(dedupe_key):
+            return []
         conversation = uow.conversations.get(person.id)
         first_contact = conversation is None
         conversation = conversation or Conversation(person.id, now)
@@ -65,13 +73,22 @@ def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome])
             outcome.replies.insert(0, Message(text=turn.content.msg("welcome", name=person.name, school=app.school.name)))
             uow.conversations.add(conversation)
             outcome.changed = True
+        if dedupe_key is not None:
+            uow.receipts.add(dedupe_key, now)
+            outcome.changed = True
         if not outcome.changed:
             return outcome.replies
         try:
             _commit(uow, outcome, now)
         except ConcurrentUpdate:
-            return [Message(text=turn.content.msg("conflict"))]
+            duplicate = dedupe_key is not None and _seen(app, dedupe_key)
+            return [] if duplicate else [Message(text=turn.content.msg("conflict"))]
     return outcome.replies
+
+
+def _seen(app: App, key: str) -> bool:
+    with app.uow() as uow:
+        return uow.receipts.seen(key)
 
 
 def visible_cases(uow: UnitOfWork, person: Person) -> list[Case]:

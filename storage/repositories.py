@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from flows.model import Case, Conversation, Event, OutboxMessage, Reminder
 from flows.protocol import CaseState
-from storage.tables import app_state, outbox, reminders
+from storage.tables import app_state, outbox, receipts, reminders
 
 
 class CaseRepository:
@@ -106,3 +106,16 @@ class AppStateRepository:
             self.session.execute(sa.insert(app_state).values(key=key, value=value))
         else:
             self.session.execute(sa.update(app_state).where(app_state.c.key == key).values(value=value))
+
+
+class ReceiptRepository:
+    """Keys of requests already handled (a platform's delivery id): a redelivery changes nothing."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def seen(self, key: str) -> bool:
+        return self.session.execute(sa.select(receipts.c.key).where(receipts.c.key == key)).first() is not None
+
+    def add(self, key: str, at: datetime) -> None:
+        self.session.execute(sa.insert(receipts).values(key=key, at=at))

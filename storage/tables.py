@@ -130,6 +130,30 @@ conversations = sa.Table(
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
 
+conversation_refs = sa.Table(
+    # Where a platform lets the bot write to someone later (Teams proactive messages): our own columns,
+    # not an SDK blob, so that moving to another SDK keeps them.
+    "conversation_refs", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),  # "user:<platform user id>" or "channel:<id>"
+    sa.Column("person_id", Person, nullable=True),
+    sa.Column("service_url", sa.String(500), nullable=False),
+    sa.Column("conversation_id", sa.String(500), nullable=False),
+    sa.Column("tenant_id", sa.String(100), nullable=True),
+    sa.Column("bot_id", sa.String(200), nullable=True),
+    sa.Column("user_id", sa.String(200), nullable=True),
+    sa.Column("channel_id", sa.String(50), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("platform", "key", name="uq_conversation_refs_platform_key"),
+)
+
+receipts = sa.Table(
+    "receipts", metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("at", UTCDateTime(), nullable=False, index=True),
+)
+
 app_state = sa.Table(
     "app_state", metadata,
     sa.Column("key", sa.String(64), primary_key=True),

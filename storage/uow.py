@@ -15,6 +15,7 @@ from storage.repositories import (
     ConversationRepository,
     EventRepository,
     OutboxRepository,
+    ReceiptRepository,
     ReminderRepository,
 )
 
@@ -33,6 +34,7 @@ class SqlAlchemyUnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.app_state = AppStateRepository(self.session)
+        self.receipts = ReceiptRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

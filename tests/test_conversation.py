@@ -273,3 +273,14 @@ def test_every_answer_and_transition_is_on_the_timeline(app):
     assert answered[:2] == ["class_name", "department"]
     assert ("transition", "jdevries") == timeline[-1][:2]
     assert all(actor in ("jdevries", "pestbot") for _, actor, _ in timeline)
+
+
+def test_a_redelivered_request_changes_nothing_and_says_nothing(app):
+    chat = Chat(app)
+    chat.script(INTAKE)
+    first = handle_message(app, "jdevries", "ja", dedupe_key="slack:Ev01")
+    version = chat.case().version
+    again = handle_message(app, "jdevries", "ja", dedupe_key="slack:Ev01")
+    assert first and again == [] and chat.case().version == version
+    click = handle_click(app, "jdevries", chat.case_id(), "restorative_talk", "1", dedupe_key="slack:A1")
+    assert click and handle_click(app, "jdevries", chat.case_id(), "restorative_talk", "1", dedupe_key="slack:A1") == []

@@ -1,0 +1,59 @@
+"""`pestbot serve`: one aiohttp server for Slack (`POST /slack/events`), Teams (`POST /api/messages`)
+and `GET /healthz`, with the worker running beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from bot.notify import CompositeNotifier, PlatformNotifier
+from bot.settings import ServerSettings, SlackSettings, TeamsSettings
+from bot.wiring import Wired
+from bot.worker import run_forever
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024  # Slack and Teams requests are far smaller; anything bigger is refused (413)
+
+
+class NotConfigured(RuntimeError):
+    pass
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_web_app(wired: Wired, server: ServerSettings, slack: SlackSettings, teams: TeamsSettings,
+                   run_worker: bool = True) -> web.Application:
+    web_app = web.Application(client_max_size=MAX_BODY)
+    web_app.router.add_get("/healthz", healthz)
+    notifiers: list[PlatformNotifier] = []
+    if slack.enabled:
+        from bot.slack.http import mount as mount_slack
+
+        notifiers.append(mount_slack(web_app, wired, slack, server))
+    if teams.enabled:
+        from bot.teams.http import mount as mount_teams
+
+        notifiers.append(mount_teams(web_app, wired, teams, server))
+    if not notifiers:
+        raise NotConfigured("Geen Slack of Teams ingesteld: zet SLACK_SIGNING_SECRET en SLACK_BOT_TOKEN, "
+                            "of MICROSOFT_APP_ID en MICROSOFT_APP_PASSWORD. Zonder platform: 'pestbot chat'.")
+    web_app["notifier"] = CompositeNotifier(notifiers)
+    if run_worker:
+        web_app.cleanup_ctx.append(_worker(wired, web_app["notifier"], server.worker_interval))
+    return web_app
+
+
+def _worker(wired: Wired, notifier: CompositeNotifier, interval: float):  # type: ignore[no-untyped-def]
+    async def context(_: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(run_forever(wired.app, notifier, interval))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return context
