@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -19,7 +18,7 @@ DbOption = typer.Option(None, "--db", help="SQLite-bestand of database-URL (stan
 ConfigOption = typer.Option(None, "--config", help="het configuratiebestand van de school (standaard het voorbeeld)")
 
 
-def _settings(db: Optional[str], config: Optional[Path]) -> Settings:
+def _settings(db: str | None, config: Path | None) -> Settings:
     settings = Settings()
     if db:
         settings.database_url = database_url_for(db)
@@ -35,9 +34,9 @@ def _fail(message: str) -> None:
 
 @app.command()
 def chat(
-    as_person: Optional[str] = typer.Option(None, "--as", help="speel deze persoon (id uit de configuratie)"),
-    db: Optional[str] = DbOption,
-    config: Optional[Path] = ConfigOption,
+    as_person: str | None = typer.Option(None, "--as", help="speel deze persoon (id uit de configuratie)"),
+    db: str | None = DbOption,
+    config: Path | None = ConfigOption,
 ) -> None:
     """Chat met Pestbot in de terminal, zonder Slack of Teams."""
     from bot.clock import OffsetClock
@@ -62,10 +61,10 @@ def chat(
 
 @app.command()
 def serve(
-    host: Optional[str] = typer.Option(None, "--host", help="adres (standaard 127.0.0.1 of PESTBOT_HOST)"),
-    port: Optional[int] = typer.Option(None, "--port", help="poort (standaard 3000 of PESTBOT_PORT)"),
-    db: Optional[str] = DbOption,
-    config: Optional[Path] = ConfigOption,
+    host: str | None = typer.Option(None, "--host", help="adres (standaard 127.0.0.1 of PESTBOT_HOST)"),
+    port: int | None = typer.Option(None, "--port", help="poort (standaard 3000 of PESTBOT_PORT)"),
+    db: str | None = DbOption,
+    config: Path | None = ConfigOption,
 ) -> None:
     """Start de server voor Slack en Teams, met de worker ernaast."""
     from aiohttp import web
@@ -88,7 +87,7 @@ def serve(
 
 
 @app.command()
-def worker(db: Optional[str] = DbOption, config: Optional[Path] = ConfigOption) -> None:
+def worker(db: str | None = DbOption, config: Path | None = ConfigOption) -> None:
     """Alleen de worker: herinneringen en berichten bezorgen (naast een of meer servers)."""
     import asyncio
 
@@ -117,7 +116,7 @@ def diagram() -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(db: Optional[str] = DbOption) -> None:
+def db_upgrade(db: str | None = DbOption) -> None:
     """Breng de database naar de nieuwste versie (Alembic)."""
     from storage.database import make_engine, upgrade
 
@@ -127,7 +126,7 @@ def db_upgrade(db: Optional[str] = DbOption) -> None:
 
 
 @app.command("check-config")
-def check_config(config: Optional[Path] = ConfigOption) -> None:
+def check_config(config: Path | None = ConfigOption) -> None:
     """Controleer het configuratiebestand van de school en de inhoud van het protocol."""
     from bot.wiring import load_school
     from flows.content import load_content

@@ -7,8 +7,9 @@ own; choices appear numbered; `/tijd +4w` moves the demo clock so the evaluation
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Callable, Iterable, TextIO
+from typing import TextIO
 
 from bot.clock import OffsetClock
 from flows.delivery import deliver_outbox, fire_due_reminders
@@ -54,7 +55,7 @@ def parse_offset(text: str) -> timedelta | None:
 
 
 class Console:
-    def __init__(self, app: App, clock: OffsetClock, person_id: str, state: "KeyValue",
+    def __init__(self, app: App, clock: OffsetClock, person_id: str, state: KeyValue,
                  write: Callable[[str], None] = print) -> None:
         self.app, self.clock, self.person_id, self.state, self.write = app, clock, person_id, state, write
         self.notifier = ConsoleNotifier(app, lambda: self.person_id, write)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flows import render
 from flows.access import can_act, can_open_cases, can_view

@@ -5,9 +5,10 @@ Pure: no I/O. The service loads what a turn needs into a `Turn` and commits the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from flows import render
 from flows.access import can_act

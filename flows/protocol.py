@@ -6,10 +6,11 @@ its guards read the case, its `after` callback records the transition so the ser
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
-from typing import Any, Callable
+from typing import Any
 
 from transitions import EventData, Machine
 

@@ -86,9 +86,13 @@ def draft(case: Case, content: Content, school: SchoolConfig, kind: str, now: da
 
 def status(case: Case, content: Content, school: SchoolConfig, now: datetime) -> Message:
     done, open_ = [], []
+    optional = content.msg("status_optional")
     for n in visible(case, content):
         words = content.texts.questions[n.question.id].label
-        (done if is_done(case, n.question) else open_).append(f"{n.number}. {words}")
+        if is_done(case, n.question):
+            done.append(f"{n.number}. {words}")
+        else:
+            open_.append(f"{n.number}. {words}" + ("" if n.question.required else f" {optional}"))
     for agreement in case.agreements:
         done.append(content.msg("status_agreement", what=agreement.what))
     current = next_question(case, content, now)

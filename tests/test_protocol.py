@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.protocol import CaseMachineModel, CaseState, OPEN_STATES, Trigger, allowed_triggers, fire
+from flows.protocol import OPEN_STATES, CaseMachineModel, CaseState, Trigger, allowed_triggers, fire
 
 S = CaseState
 
