@@ -78,8 +78,7 @@ def on_transition(case: Case, transition: Transition, actor: str, school: School
     if dest is CaseState.CLOSED:
         effects.cancel_reminders = True
     elif dest in MONITORING_STATES:
-        if case.evaluation_due is None or case.evaluation_due <= now or transition.trigger != Trigger.REOPEN.value:
-            case.evaluation_due = now + timedelta(weeks=school.evaluation_weeks)
+        case.evaluation_due = now + timedelta(weeks=school.evaluation_weeks)
         effects.reminders += [
             Reminder(case.id, "evaluation", case.evaluation_due, dest.value),
             Reminder(case.id, "checkin", now + timedelta(days=school.checkin_days), dest.value),
@@ -96,4 +95,17 @@ def on_transition(case: Case, transition: Transition, actor: str, school: School
         key = "ping_incident" if severe else f"ping_{dest.value}"
         effects.outgoing.append(_ping(case, school, content, key))
         _auto_answer(case, content, now, effects)
+    _record(case, effects, actor, now)
     return effects
+
+
+def _record(case: Case, effects: Effects, actor: str, now: datetime) -> None:
+    """Every effect is on the timeline too: who caused which post, ping or reminder, and when."""
+    for out in effects.outgoing:
+        effects.events.append(Event(case.id, now, actor, "informed", {
+            "kind": out.kind, "to": f"{out.target_kind}:{out.target}", "mentions": list(out.message.mentions)}))
+    for reminder in effects.reminders:
+        effects.events.append(Event(case.id, now, actor, "scheduled", {
+            "kind": reminder.kind, "due": reminder.due_at.isoformat()}))
+    if effects.cancel_reminders:
+        effects.events.append(Event(case.id, now, actor, "reminders_cancelled", {}))

@@ -148,8 +148,14 @@ def test_whole_case_to_fase3_and_closed_with_posts_and_reminders(app, clock):
     assert "gesloten" in out.lower() and chat.case().state is CaseState.CLOSED
     with app.uow() as uow:
         assert uow.reminders.due(clock.now().replace(year=2030), 100) == []  # closing cancels every reminder
-    kinds = [k for k, _, _ in events(app, case.id)]
+    timeline = events(app, case.id)
+    kinds = [k for k, _, _ in timeline]
     assert kinds.count("transition") == 6 and kinds[0] == "created"
+    informed = [d for k, _, d in timeline if k == "informed"]
+    assert [d["kind"] for d in informed] == ["summary_fase2", "ping_fase3"]
+    assert informed[0]["to"] == "channel:safety" and "ngroen" in informed[0]["mentions"]
+    scheduled = [d["kind"] for k, _, d in timeline if k == "scheduled"]
+    assert scheduled.count("evaluation") == 2 and "reminders_cancelled" in kinds
 
 
 def test_second_case_closes_at_the_evaluation(app, clock):
