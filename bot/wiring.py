@@ -18,6 +18,8 @@ def load_school(path: Path) -> SchoolConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SourceError(f"{path}: kan het bestand niet lezen ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: het bestand is geen UTF-8 (byte {exc.start})") from None
     return parse_school(text, str(path))
 
 

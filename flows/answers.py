@@ -68,7 +68,7 @@ def parse(question: QuestionSpec, text: str, content: Content, options: list[tup
 def _parse_choice(question: QuestionSpec, text: str, content: Content, options: list[tuple[str, str]]) -> Any | Invalid:
     word = _word(text)
     keys = [key for key, _ in options]
-    if word.isdigit() and 1 <= int(word) <= len(options):
+    if word.isdecimal() and len(word) <= 4 and 1 <= int(word) <= len(options):
         return keys[int(word) - 1]
     if question.kind in ("task", "yes_no"):
         for key, words in (("yes", _YES), ("no", _NO), ("na", _NA)):

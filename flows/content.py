@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from flows.yamlsource import SourceError, load_model, parse_yaml
+from flows.yamlsource import At, SourceError, line_of, load_model, parse_yaml
 
 AnswerKind = Literal["task", "yes_no", "text", "students", "date", "choice", "agreement"]
 Condition = dict[str, str | tuple[str, ...]]
@@ -73,21 +73,24 @@ class Structure(Strict):
     def _consistent(self) -> Structure:
         missing = [p for p in PHASES if p not in self.phases]
         if missing:
-            raise ValueError(f"fase ontbreekt: {', '.join(missing)}")
+            raise At(("phases",), f"fase ontbreekt: {', '.join(missing)}")
         seen: set[str] = set()
         for phase in PHASES:
-            for q in self.phases[phase]:
+            for i, q in enumerate(self.phases[phase]):
                 if q.id in seen:
-                    raise ValueError(f"vraag-id {q.id} komt twee keer voor")
+                    raise At(("phases", phase, i, "id"), f"vraag-id {q.id} komt twee keer voor")
                 for ref in (q.when or {}):
                     if ref not in seen:
-                        raise ValueError(f"vraag {q.id}: 'when' verwijst naar {ref}, dat geen eerdere vraag is")
+                        raise At(("phases", phase, i, "when"),
+                                 f"vraag {q.id}: 'when' verwijst naar {ref}, dat geen eerdere vraag is")
                 seen.add(q.id)
-        conditions = [r.when for rules in self.who.values() for r in rules] + [w.first_when for w in self.websites]
-        for cond in conditions:
+        conditions = [(("who", state, i, "when"), r.when) for state, rules in self.who.items()
+                      for i, r in enumerate(rules)]
+        conditions += [(("websites", i, "first_when"), w.first_when) for i, w in enumerate(self.websites)]
+        for loc, cond in conditions:
             for ref in cond or {}:
                 if ref not in seen:
-                    raise ValueError(f"'when' verwijst naar onbekende vraag {ref}")
+                    raise At(loc, f"'when' verwijst naar onbekende vraag {ref}")
         return self
 
 
@@ -145,36 +148,46 @@ class Content:
         return self.texts.options.get(question_id, {}).get(key, key)
 
 
-def check_texts(structure: Structure, texts: Texts, reference: Texts | None, source: str) -> None:
-    """Every id in the structure has words; every language says the same things with the same fields."""
+def check_texts(structure: Structure, texts: Texts, reference: Texts | None, source: str,
+                text: str | None = None) -> None:
+    """Every id in the structure has words; every language says the same things with the same fields.
+
+    Given the file's `text`, each problem names its line too.
+    """
     problems: list[str] = []
+    node = parse_yaml(text, source)[1] if text is not None else None
+
+    def add(path: str, problem: str) -> None:
+        where = f", regel {line_of(node, tuple(path.split('.')))}" if node is not None else ""
+        problems.append(f"{source}{where}: {path}: {problem}")
 
     def need(section: str, have: dict, keys: set[str]) -> None:
         gone = sorted(keys - set(have))
         if gone:
-            problems.append(f"{section}: ontbreekt {', '.join(gone)}")
+            add(section, f"ontbreekt {', '.join(gone)}")
 
     need("states", texts.states, set(STATES))
     need("phase_intro", texts.phase_intro, set(STATES))
+    need("answers", texts.answers, {"yes", "no", "na"})
     need("questions", texts.questions, {q.id for p in PHASES for q in structure.phases[p]})
     need("who", texts.who, {r.id for rules in structure.who.values() for r in rules})
     need("websites", texts.websites, {w.id for w in structure.websites})
     need("commands", texts.commands, set(COMMANDS))
     for q in (q for p in PHASES for q in structure.phases[p] if q.options):
         need(f"options.{q.id}", texts.options.get(q.id, {}), set(q.options))
-    for rule_id, text in texts.who.items():
-        unknown = _fields(text) - WHO_PLACEHOLDERS
+    for rule_id, words in texts.who.items():
+        unknown = _fields(words) - WHO_PLACEHOLDERS
         if unknown:
-            problems.append(f"who.{rule_id}: onbekende velden {', '.join(sorted(unknown))}")
+            add(f"who.{rule_id}", f"onbekende velden {', '.join(sorted(unknown))}")
     if reference is not None:
         need("messages", texts.messages, set(reference.messages))
-        for key, text in texts.messages.items():
+        for key, message in texts.messages.items():
             if key not in reference.messages:
-                problems.append(f"messages.{key}: bestaat niet in {reference.language}")
-            elif _fields(text) != _fields(reference.messages[key]):
-                problems.append(f"messages.{key}: andere velden dan in {reference.language}")
+                add(f"messages.{key}", f"bestaat niet in {reference.language}")
+            elif _fields(message) != _fields(reference.messages[key]):
+                add(f"messages.{key}", f"andere velden dan in {reference.language}")
     if problems:
-        raise SourceError("\n".join(f"{source}: {p}" for p in problems))
+        raise SourceError("\n".join(problems))
 
 
 def _read(name: str) -> str:
@@ -197,8 +210,9 @@ def load_content() -> dict[str, Content]:
     reference: Texts | None = None
     for lang in LANGUAGES:
         source = f"flows/content/{lang}.yaml"
-        texts = load_texts(_read(f"{lang}.yaml"), source)
-        check_texts(structure, texts, reference, source)
+        text = _read(f"{lang}.yaml")
+        texts = load_texts(text, source)
+        check_texts(structure, texts, reference, source, text)
         reference = reference or texts
         contents[lang] = Content(structure, texts)
     # Every command word works whatever the reader's language; Dutch wins where two collide.

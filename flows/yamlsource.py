@@ -14,21 +14,33 @@ class SourceError(ValueError):
     """A configuration or content file that cannot be used; the message says where and why."""
 
 
-def _node_at(node: yaml.Node, path: tuple[Any, ...]) -> yaml.Node:
-    """The deepest YAML node that the pydantic error location still points into."""
+class At(ValueError):
+    """A validator's error that points into the data: `raise At(("people", 3, "id"), "…")`."""
+
+    def __init__(self, loc: tuple[Any, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def line_of(node: yaml.Node | None, path: tuple[Any, ...]) -> int | str:
+    """The line (from 1) that `path` points to, as deep as the YAML goes: a mapping entry's key, a list item."""
+    if node is None:
+        return "?"
+    mark = node.start_mark
     for part in path:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if key.value == str(part):
-                    node = value
+                    node, mark = value, key.start_mark
                     break
             else:
-                return node
+                break
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
+            mark = node.start_mark
         else:
-            return node
-    return node
+            break
+    return mark.line + 1
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
@@ -39,6 +51,10 @@ def parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else "?"
         raise SourceError(f"{source}, regel {line}: ongeldige YAML ({exc.problem})") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a control character
+        line = text.count("\n", 0, exc.position) + 1
+        problem = f"teken #x{exc.character:04x} is niet toegestaan"
+        raise SourceError(f"{source}, regel {line}: ongeldige YAML ({problem})") from None
     return data, node
 
 
@@ -55,7 +71,10 @@ def describe_errors(exc: ValidationError, node: yaml.Node | None, source: str) -
     lines = []
     for err in exc.errors():
         loc = tuple(part for part in err["loc"] if not isinstance(part, str) or not part.startswith("function-"))
-        line = _node_at(node, loc).start_mark.line + 1 if node is not None else "?"
+        error = (err.get("ctx") or {}).get("error")
+        if isinstance(error, At):
+            loc += error.loc
+        line = line_of(node, loc)
         field = ".".join(str(part) for part in loc) or "(top)"
         lines.append(f"{source}, regel {line}, veld {field}: {err['msg']}")
     return "\n".join(lines)

@@ -1,0 +1,280 @@
+"""The shipped content (protocol.yaml, nl.yaml, en.yaml) loads, and a broken file says where and why.
+
+Broken variants are made in memory from the real shipped text, so the tests follow the files as they change;
+the expected line is found in the (broken) text itself, and the error must name exactly that line.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from importlib import resources
+
+import pytest
+
+from flows.content import LANGUAGES, PHASES, STATES, check_texts, load_content, load_structure, load_texts
+from flows.yamlsource import SourceError
+
+
+def _shipped(name: str) -> str:
+    return resources.files("flows").joinpath("content", name).read_text(encoding="utf-8")
+
+
+PROTOCOL = _shipped("protocol.yaml")
+NL = _shipped("nl.yaml")
+EN = _shipped("en.yaml")
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line of the only line in `text` that contains `needle`."""
+    hits = [i for i, line in enumerate(text.splitlines(), 1) if needle in line]
+    assert len(hits) == 1, f"{needle!r} staat op {len(hits)} regels, verwacht precies één"
+    return hits[0]
+
+
+def broken(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, f"{old!r} komt {text.count(old)} keer voor in de tekst"
+    return text.replace(old, new)
+
+
+def fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def error_of(call, *args) -> str:
+    with pytest.raises(SourceError) as info:
+        call(*args)
+    return str(info.value)
+
+
+def assert_names(message: str, source: str, line: int, *reason: str) -> None:
+    assert f"{source}, regel {line}" in message, message
+    for part in reason:
+        assert part in message, message
+
+
+@pytest.fixture(scope="module")
+def structure():
+    return load_structure(PROTOCOL, "protocol.yaml")
+
+
+@pytest.fixture(scope="module")
+def nl_texts():
+    return load_texts(NL, "nl.yaml")
+
+
+# --- the shipped content -------------------------------------------------------------------------------
+
+
+def test_shipped_content_loads_in_both_languages():
+    contents = load_content()
+    assert list(contents) == list(LANGUAGES) == ["nl", "en"]
+    assert contents["nl"].language == "nl" and contents["en"].language == "en"
+    assert contents["nl"].state_name("fase1") != contents["en"].state_name("fase1")
+
+
+def test_every_phase_has_questions_and_every_state_has_a_name():
+    for content in load_content().values():
+        for phase in PHASES:
+            assert content.structure.phases[phase], phase
+        for state in STATES:
+            assert content.state_name(state).strip(), state
+            assert content.texts.phase_intro[state].strip(), state
+
+
+def test_every_question_has_words_in_both_languages():
+    contents = load_content()
+    ids = re.findall(r"\{id: ([a-z0-9_]+), kind:", PROTOCOL.split("\nwho:")[0])
+    assert len(ids) == len(contents["nl"].questions) > 30
+    for lang, content in contents.items():
+        for qid in ids:
+            words = content.texts.questions.get(qid)
+            assert words is not None, f"{lang}: vraag {qid} heeft geen woorden"
+            assert words.label.strip() and words.prompt.strip(), f"{lang}: {qid}"
+
+
+def test_every_option_rule_and_website_has_words_in_both_languages():
+    for lang, content in load_content().items():
+        for q in content.questions.values():
+            for key in q.options:
+                assert key in content.texts.options[q.id], f"{lang}: options.{q.id}.{key}"
+        for rules in content.structure.who.values():
+            for rule in rules:
+                assert content.texts.who[rule.id].strip(), f"{lang}: who.{rule.id}"
+        for site in content.structure.websites:
+            assert content.texts.websites[site.id].strip(), f"{lang}: websites.{site.id}"
+
+
+def test_nl_and_en_messages_have_the_same_keys_and_placeholders():
+    contents = load_content()
+    nl, en = contents["nl"].texts.messages, contents["en"].texts.messages
+    assert set(nl) == set(en)
+    different = {key: (fields(nl[key]), fields(en[key])) for key in nl if fields(nl[key]) != fields(en[key])}
+    assert not different, different
+
+
+def test_command_words_of_both_languages_work_for_everyone():
+    contents = load_content()
+    assert contents["nl"].command("nieuw") == contents["en"].command("nieuw") == "new"
+    assert contents["nl"].command("new") == "new"
+    assert contents["en"].command("HELP") == "help"
+    assert contents["nl"].command("appeltaart") is None
+
+
+def test_msg_fills_in_the_placeholders():
+    nl = load_content()["nl"]
+    text = nl.msg("too_long", length=5000, max=4000)
+    assert "5000" in text and "4000" in text and "{" not in text
+
+
+# --- broken structure files --------------------------------------------------------------------------
+
+
+def test_yaml_syntax_error_names_file_and_line():
+    text = broken(PROTOCOL, "{id: digital, kind: yes_no}", "{id: digital, kind: yes_no}}")
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", line_of(text, "{id: digital, kind: yes_no}}"), "ongeldige YAML")
+
+
+def test_unclosed_quote_names_file_and_a_line():
+    text = broken(PROTOCOL, '{id: what_happened, kind: text}', '{id: what_happened, kind: "text}')
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert message.startswith("protocol.yaml, regel ")
+    assert "ongeldige YAML" in message
+
+
+def test_control_character_in_the_file_is_a_source_error_with_its_line():
+    text = broken(PROTOCOL, "{id: bullies, kind: students}", "{id: bul\x07lies, kind: students}")
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", line_of(text, "bul\x07lies"), "ongeldige YAML", "#x0007")
+
+
+def test_unknown_answer_kind_names_the_line_of_that_question():
+    text = broken(PROTOCOL, "{id: digital, kind: yes_no}", "{id: digital, kind: ja_nee}")
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", line_of(text, "kind: ja_nee"), "phases.intake.5.kind", "'yes_no'")
+
+
+def test_unknown_kind_in_block_style_names_the_kind_line():
+    text = broken(PROTOCOL, "    - {id: digital, kind: yes_no}\n",
+                  "    - id: digital\n      kind: ja_nee\n")
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", line_of(text, "kind: ja_nee"), "phases.intake.5.kind")
+
+
+def test_when_on_a_later_question_names_the_line_of_the_question():
+    text = broken(PROTOCOL, "{id: spoke_bullied, kind: task}",
+                  '{id: spoke_bullied, kind: task, when: {police_contacted: "yes"}}')
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", line_of(text, "{id: spoke_bullied,"),
+                 "phases.fase1.0.when", "spoke_bullied", "police_contacted")
+
+
+def test_when_on_an_unknown_question_names_the_line_of_the_question():
+    text = broken(PROTOCOL, 'kind: yes_no, when: {digital: "yes"}}', 'kind: yes_no, when: {digitaal: "yes"}}')
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", line_of(text, "digitaal"), "sexual_content", "digitaal")
+
+
+def test_unknown_question_in_a_who_rule_names_its_line():
+    text = broken(PROTOCOL, '{id: f3_police, when: {criminal_acts: "yes"}}',
+                  '{id: f3_police, when: {strafbaar: "yes"}}')
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", line_of(text, "strafbaar"), "who.fase3.", "strafbaar")
+
+
+def test_duplicate_question_id_names_the_second_one():
+    text = broken(PROTOCOL, "{id: meeting_held, kind: task}", "{id: spoke_bullied, kind: task}")
+    lines = [i for i, line in enumerate(text.splitlines(), 1) if "{id: spoke_bullied, kind: task}" in line]
+    assert len(lines) == 2
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", lines[1], "phases.fase3.0.id", "spoke_bullied", "twee keer")
+
+
+def test_choice_question_without_options_names_the_line_of_the_question():
+    text = broken(PROTOCOL, "{id: guidance, kind: choice, options: [none, internal, external]}",
+                  "{id: guidance, kind: choice}")
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", line_of(text, "{id: guidance, kind: choice}"),
+                 "phases.fase3.4", "guidance", "geen options")
+
+
+def test_missing_phase_is_named():
+    start, end = PROTOCOL.index("  fase4:\n"), PROTOCOL.index("\n\n", PROTOCOL.index("  fase4:\n"))
+    text = PROTOCOL[:start] + PROTOCOL[end + 1:]
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", line_of(text, "phases:"), "fase ontbreekt: fase4")
+
+
+def test_unknown_field_on_a_question_is_refused_with_its_line():
+    text = broken(PROTOCOL, "{id: decision_date, kind: date, required: false,",
+                  "{id: decision_date, kind: date, requird: false,")
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", line_of(text, "requird"), "requird", "Extra inputs")
+
+
+# --- broken text files -------------------------------------------------------------------------------
+
+
+def test_text_file_yaml_error_names_file_and_line():
+    text = broken(EN, '  conflict: "Someone else', '  conflict: "Someone else"s')
+    message = error_of(load_texts, text, "en.yaml")
+    assert_names(message, "en.yaml", line_of(text, '  conflict: "Someone else"s'), "ongeldige YAML")
+
+
+def test_empty_question_label_names_its_line():
+    label = re.search(r'\n(  class_name:\n    label: "[^"]+")', EN).group(1)
+    text = broken(EN, label, '  class_name:\n    label: ""')
+    message = error_of(load_texts, text, "en.yaml")
+    assert_names(message, "en.yaml", line_of(text, 'label: ""'), "questions.class_name.label")
+
+
+def test_missing_message_key_in_en_names_the_messages_section(structure, nl_texts):
+    text = broken(EN, "\n  conflict: ", "\n  konflikt: ")
+    texts = load_texts(text, "en.yaml")
+    message = error_of(check_texts, structure, texts, nl_texts, "en.yaml", text)
+    assert_names(message, "en.yaml", line_of(text, "messages:"), "ontbreekt conflict")
+    assert_names(message, "en.yaml", line_of(text, "  konflikt: "), "konflikt", "bestaat niet in nl")
+
+
+def test_placeholder_mismatch_names_the_line_of_the_message(structure, nl_texts):
+    old = re.search(r"\n  conflict: .*", EN).group(0)
+    text = broken(EN, old, '\n  conflict: "Someone else has just changed case {case}."')
+    texts = load_texts(text, "en.yaml")
+    message = error_of(check_texts, structure, texts, nl_texts, "en.yaml", text)
+    assert_names(message, "en.yaml", line_of(text, "changed case {case}"), "messages.conflict", "andere velden")
+    assert message.count("\n") == 0, "alleen de ene kapotte boodschap hoort gemeld te worden"
+
+
+def test_missing_question_words_are_named(structure, nl_texts):
+    block = re.search(r"\n  decision_date:\n(    .*\n)+", EN).group(0)
+    text = broken(EN, block, "\n")
+    texts = load_texts(text, "en.yaml")
+    message = error_of(check_texts, structure, texts, nl_texts, "en.yaml", text)
+    assert_names(message, "en.yaml", line_of(text, "questions:"), "questions", "ontbreekt decision_date")
+
+
+def test_missing_answer_word_is_named(structure, nl_texts):
+    text = broken(EN, '\n  na: "n/a"', "")
+    texts = load_texts(text, "en.yaml")
+    message = error_of(check_texts, structure, texts, nl_texts, "en.yaml", text)
+    assert_names(message, "en.yaml", line_of(text, "answers:"), "answers", "ontbreekt na")
+
+
+def test_unknown_placeholder_in_a_who_rule_is_named(structure, nl_texts):
+    old = re.search(r"\n  f4_school_leader: .*", EN).group(0)
+    text = broken(EN, old, '\n  f4_school_leader: "Tell {rector}."')
+    texts = load_texts(text, "en.yaml")
+    message = error_of(check_texts, structure, texts, nl_texts, "en.yaml", text)
+    assert_names(message, "en.yaml", line_of(text, "{rector}"), "who.f4_school_leader", "rector")
+
+
+def test_check_texts_without_the_file_text_still_names_the_file(structure, nl_texts):
+    text = broken(EN, "\n  conflict: ", "\n  konflikt: ")
+    message = error_of(check_texts, structure, load_texts(text, "en.yaml"), nl_texts, "en.yaml")
+    assert message.startswith("en.yaml: ") and "ontbreekt conflict" in message
+
+
+def test_the_shipped_texts_pass_check_texts(structure, nl_texts):
+    check_texts(structure, nl_texts, None, "nl.yaml", NL)
+    check_texts(structure, load_texts(EN, "en.yaml"), nl_texts, "en.yaml", EN)
