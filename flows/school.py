@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from flows.yamlsource import load_model
+from flows.calendar import SchoolCalendar
+from flows.yamlsource import At, load_model
 
 Slug = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -72,6 +73,9 @@ class SchoolConfig(Strict):
     checkin_days: int = Field(default=7, ge=1, le=60)
     nudge_days: int = Field(default=5, ge=1, le=60)
     retention_months: int = Field(default=24, ge=1, le=120)
+    escalation_days: int = Field(default=3, ge=1, le=30, description="school days an evaluation may wait")
+    snooze_days: int = Field(default=2, ge=1, le=14, description="school days a check-in can be put off")
+    calendar: SchoolCalendar = SchoolCalendar()
     safety_channel: SafetyChannel = SafetyChannel()
     magister: Magister = Magister()
     departments: tuple[Department, ...] = Field(min_length=1)
@@ -89,20 +93,23 @@ class SchoolConfig(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> SchoolConfig:
         ids = [p.id for p in self.people]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"dubbele persoon-id: {', '.join(dupes)}")
-        dept_ids = {d.id for d in self.departments}
-        for dept in self.departments:
+        for i, person_id in enumerate(ids):
+            if person_id in ids[:i]:
+                raise At(("people", i, "id"), f"dubbele persoon-id: {person_id}")
+        dept_ids = [d.id for d in self.departments]
+        for i, dept in enumerate(self.departments):
+            if dept.id in dept_ids[:i]:
+                raise At(("departments", i, "id"), f"dubbele afdeling-id: {dept.id}")
             leader = self.person(dept.school_leader)
             if leader is None or not leader.has(Role.SCHOOL_LEADER):
-                raise ValueError(f"afdeling {dept.id}: schoolleider '{dept.school_leader}' is geen persoon met rol school_leader")
-        for person in self.people:
+                raise At(("departments", i, "school_leader"), f"afdeling {dept.id}: schoolleider "
+                         f"'{dept.school_leader}' is geen persoon met rol school_leader")
+        for i, person in enumerate(self.people):
             if person.department is not None and person.department not in dept_ids:
-                raise ValueError(f"persoon {person.id}: onbekende afdeling '{person.department}'")
+                raise At(("people", i, "department"), f"persoon {person.id}: onbekende afdeling '{person.department}'")
         for role in (Role.ANTI_BULLYING_COORDINATOR, Role.CARE_COORDINATOR, Role.MENTOR):
             if not self.with_role(role):
-                raise ValueError(f"er is niemand met de rol {role.value}")
+                raise At(("people",), f"er is niemand met de rol {role.value}")
         return self
 
     @cached_property
