@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 
@@ -11,10 +12,11 @@ class SystemClock:
 
 
 class OffsetClock:
-    """The real time plus an offset: `/tijd +4w` in the console moves it four weeks on."""
+    """Another clock plus an offset: `/tijd +4w` in the console moves it four weeks on."""
 
-    def __init__(self, offset: timedelta = timedelta(0)) -> None:
+    def __init__(self, offset: timedelta = timedelta(0), source: Callable[[], datetime] | None = None) -> None:
         self.offset = offset
+        self.source = source or SystemClock().now
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return self.source() + self.offset

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 from typing import TextIO
+
+from babel.dates import format_datetime
 
 from bot.clock import OffsetClock
 from flows.delivery import deliver_outbox, fire_due_reminders
@@ -47,6 +50,15 @@ def render(message: Message, indent: str = "") -> str:
     if message.choices:
         lines.append(indent + "   ".join(f"[{c.value}] {c.label}" for c in message.choices))
     return "\n".join(lines)
+
+
+def parse_moment(text: str, zone: ZoneInfo) -> datetime | None:
+    for fmt in ("%d-%m-%Y %H:%M", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text.strip(), fmt).replace(tzinfo=zone)
+        except ValueError:
+            continue
+    return None
 
 
 def parse_offset(text: str) -> timedelta | None:
@@ -92,15 +104,28 @@ class Console:
         return True
 
     def move_time(self, argument: str) -> None:
+        school = self.app.school
+        zone = school.zone()
         if argument:
             offset = parse_offset(argument)
             if offset is None:
-                self.write("Gebruik bijvoorbeeld '/tijd +4w', '/tijd +3d' of '/tijd +2u'. De tijd is niet verzet.")
+                moment = parse_moment(argument, zone)
+                if moment is None:
+                    self.write("Gebruik bijvoorbeeld '/tijd +4w', '/tijd +3d', '/tijd +2u' of '/tijd 05-01-2027 10:00'. "
+                               "De tijd is niet verzet.")
+                    return
+                offset = moment - self.clock.now()
+            if offset.total_seconds() < 0:
+                self.write("De tijd kan niet terug. De tijd is niet verzet.")
                 return
             self.clock.offset += offset
             self.state.set(CLOCK_KEY, str(self.clock.offset.total_seconds()))
-        zone = self.app.school.zone()
-        self.write(f"[tijd] Het is nu {self.clock.now().astimezone(zone):%d-%m-%Y %H:%M}.")
+        now = self.clock.now()
+        line = f"[tijd] Het is nu {format_datetime(now, 'EEEE d-M-yyyy HH:mm', tzinfo=zone, locale='nl')}."
+        if not school.calendar.is_open(now, zone):
+            opens = school.calendar.next_open(now, zone)
+            line += f" De school is dicht; herinneringen komen vanaf {opens:%d-%m-%Y %H:%M}."
+        self.write(line)
 
     def switch(self, person_id: str) -> None:
         person = self.app.school.person(person_id.strip())

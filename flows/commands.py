@@ -10,8 +10,8 @@ from flows.answers import clean
 from flows.content import Content
 from flows.effects import BOT
 from flows.engine import Outcome, Turn, advance, pending_for, set_pending, transition
-from flows.model import Case, new_case_id, normalise_case_id
-from flows.protocol import CaseState, Trigger
+from flows.model import Case, Reminder, new_case_id, normalise_case_id
+from flows.protocol import MONITORING_STATES, CaseState, Trigger
 from flows.questions import AGREEMENT_QUESTION, Numbered, find, next_question, visible
 
 # Commands that take words after them; the others must be the whole message ("wie?" or "wie moet ik informeren?").
@@ -196,6 +196,20 @@ def _checkin(turn: Turn, case: Case, note: str) -> Outcome:
     return outcome.say(content.msg("checkin_saved"), case)
 
 
+def _snooze(turn: Turn, case: Case, _: str) -> Outcome:
+    """A mentor puts off a check-in; the evaluation cannot be put off."""
+    content, school = turn.content, turn.school
+    if case.state not in MONITORING_STATES:
+        return Outcome().say(content.msg("snooze_not_now"), case)
+    if case.evaluation_due is not None and turn.now >= case.evaluation_due:
+        return Outcome().say(content.msg("snooze_evaluation", weeks=school.evaluation_weeks), case)
+    due = school.calendar.add_school_days(turn.now, school.snooze_days, school.zone())
+    outcome = Outcome()
+    outcome.effects.reminders.append(Reminder(case.id, "checkin", due, case.state.value))
+    outcome.event(case, turn, "snoozed", until=due.isoformat())
+    return outcome.say(content.msg("snoozed", date=render.day(content, school, due)), case)
+
+
 def _language(turn: Turn, argument: str) -> Outcome:
     from flows.content import load_content
 
@@ -219,6 +233,7 @@ _COMMANDS: dict[str, Callable[[Turn, str], Outcome]] = {
     "agreement": _needs_case(_agreement, act=True),
     "done": _needs_case(_done, act=True),
     "checkin": _needs_case(_checkin, act=True),
+    "snooze": _needs_case(_snooze, act=True),
     "incident": _needs_case(_with_reason(Trigger.SEVERE_INCIDENT), act=True),
     "close": _needs_case(_with_reason(Trigger.CLOSE), act=True),
     "reopen": _needs_case(_with_reason(Trigger.REOPEN), act=True),

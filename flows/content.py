@@ -115,7 +115,7 @@ class Texts(Strict):
 
 COMMANDS = (
     "new", "cases", "open", "status", "who", "advice", "tips", "help", "question", "skip",
-    "agreement", "done", "checkin", "incident", "close", "reopen", "details", "language",
+    "agreement", "done", "checkin", "incident", "close", "reopen", "details", "language", "snooze",
 )
 WHO_PLACEHOLDERS = {"school_leader", "safety_team", "coordinator", "care_coordinator", "magister_roles", "magister_path"}
 

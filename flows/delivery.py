@@ -1,110 +1,82 @@
-"""Bringing committed work out: reminders that fall due become messages; the outbox goes to a platform.
+"""Delivering the outbox: claimed in batches, sent concurrently, never dropped, never doubled knowingly.
 
-Issue 5 makes this safe for many workers (claims, leases, backoff, the school calendar); the rules of
-what a reminder says and when it is moot live here.
+A failed send is retried with backoff; after the last try the row is marked failed (the overview
+shows it, `pestbot outbox retry` sends it again). The platform's message id is stored. A claim that
+ended ambiguously (the worker died mid-send) asks the notifier whether the message arrived before
+sending it again.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
-from flows import render
-from flows.content import Content
-from flows.messages import Choice, Message
-from flows.model import Case, Event, OutboxMessage, Reminder
+from flows.messages import Message
 from flows.ports import Notifier
-from flows.protocol import CaseState
-from flows.questions import required_open
+from flows.reminders import LEASE, fire_due_reminders
 from flows.services import App
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 8
-BOT = "pestbot"
+MAX_FAILURES = 8
+
+__all__ = ["deliver_outbox", "fire_due_reminders", "MAX_FAILURES"]
 
 
-def fire_due_reminders(app: App, limit: int = 100) -> int:
-    """Turn every reminder that fell due into a direct message; a reminder for a case that moved on is dropped."""
+def backoff(failures: int) -> timedelta:
+    """10 s, 20 s, 40 s … at most an hour."""
+    return timedelta(seconds=min(3600, 5 * 2 ** failures))
+
+
+def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedelta = LEASE,
+                   concurrency: int = 8) -> int:
+    """One sweep: claim up to `limit` messages, send them, record each outcome. The number sent."""
     now = app.clock.now()
-    fired = 0
     with app.uow() as uow:
-        for reminder in uow.reminders.due(now, limit):
-            case = uow.cases.get(reminder.case_id)
-            mentor = app.school.person(case.mentor_id) if case else None
-            if case is None or mentor is None or case.state.value != reminder.for_state:
-                reminder.status = "obsolete"
-                continue
-            conversation = uow.conversations.get(mentor.id)
-            content = app.content(mentor, conversation)
-            message = _reminder_message(app, reminder, case, content, now)
-            if message is None:
-                reminder.status = "done"
-                continue
-            uow.outbox.add(OutboxMessage(case.id, "dm", mentor.id, f"reminder_{reminder.kind}",
-                                         message.model_dump(mode="json"), now))
-            uow.events.add(Event(case.id, now, BOT, "reminder", {"kind": reminder.kind}))
-            if conversation is not None and not conversation.pending:
-                conversation.active_case_id = case.id  # a plain "ja" after the reminder answers it
-            _follow_up(app, reminder, case, now)
-            fired += 1
+        token, claimed = uow.outbox.claim(now, lease, limit)
         uow.commit()
-    return fired
-
-
-def _reminder_message(app: App, reminder: Reminder, case: Case, content: Content, now: datetime) -> Message | None:
-    label = render.label(case)
-    if reminder.kind == "evaluation":
-        key = "reminder_evaluation_f3" if case.state is CaseState.MONITORING3 else "reminder_evaluation"
-        answers = content.texts.answers
-        return Message(text=content.msg(key, case=label, weeks=app.school.evaluation_weeks), case_id=case.id,
-                       question_id="evaluation",
-                       choices=(Choice(label=answers["yes"], value="1"), Choice(label=answers["no"], value="2")))
-    if reminder.kind == "checkin":
-        if case.evaluation_due is not None and case.evaluation_due <= now:
-            return None  # the evaluation itself is due: no check-in beside it
-        return Message(text=content.msg("reminder_checkin", case=label), case_id=case.id)
-    missing = render.missing(case, content)
-    if not missing:
-        return None
-    days = (reminder.due_at - case.phase_started_at).days
-    return Message(text=content.msg("reminder_nudge", case=label, id=case.id, days=days,
-                                    state=content.state_name(case.state.value), missing=missing), case_id=case.id)
-
-
-def _follow_up(app: App, reminder: Reminder, case: Case, now: datetime) -> None:
-    """Check-ins come again until the evaluation; nudges come again while steps stay open.
-
-    The next one counts from now, so a bot that was down for weeks sends one reminder, not a backlog.
-    """
-    school = app.school
-    start = max(reminder.due_at, now)
-    if reminder.kind == "checkin":
-        following = start + timedelta(days=school.checkin_days)
-        if case.evaluation_due is not None and following < case.evaluation_due:
-            reminder.due_at = following
-            return
-    elif reminder.kind == "nudge" and required_open(case, app.content(None)):
-        reminder.due_at = start + timedelta(days=school.nudge_days)
-        return
-    reminder.status = "sent"
-
-
-def deliver_outbox(app: App, notifier: Notifier, limit: int = 100) -> int:
-    """Send what the outbox holds; a failure is retried later with backoff, never dropped."""
-    now = app.clock.now()
-    sent = 0
+    if not claimed:
+        return 0
     with app.uow() as uow:
-        for item in uow.outbox.pending(now, limit):
-            try:
-                item.platform_message_id = notifier.send(item.target_kind, item.target,
-                                                         Message.model_validate(item.payload))
-            except Exception as exc:  # a platform error of any kind: retry later
-                item.attempts += 1
-                item.next_attempt_at = now + timedelta(seconds=min(3600, 5 * 2 ** item.attempts))
-                item.status = "failed" if item.attempts >= MAX_ATTEMPTS else "pending"
-                log.warning("delivery of outbox %s failed (%s), attempt %s", item.id, type(exc).__name__, item.attempts)
+        items = uow.outbox.load([c.id for c in claimed])
+    ambiguous = {c.id for c in claimed if c.ambiguous}
+
+    def send(item) -> str | Exception:  # type: ignore[no-untyped-def]
+        key = f"pestbot-outbox-{item.id}"
+        message = Message.model_validate(item.payload).model_copy(update={"delivery_key": key})
+        try:
+            if item.id in ambiguous and hasattr(notifier, "delivered"):
+                found = notifier.delivered(item.target_kind, item.target, key)
+                if found:
+                    return found
+            return notifier.send(item.target_kind, item.target, message)
+        except Exception as exc:  # any platform error: recorded, retried later
+            return exc
+
+    if concurrency > 1 and len(items) > 1:
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(items))) as pool:
+            results = list(pool.map(send, items))
+    else:
+        results = [send(item) for item in items]
+
+    sent = 0
+    finished = app.clock.now()
+    with app.uow() as uow:
+        held = {item.id: item for item in uow.outbox.hold(token, [i.id for i in items])}
+        for item, result in zip(items, results):
+            row = held.get(item.id)
+            if row is None:
+                log.warning("outbox %s: the claim was lost before the result was recorded", item.id)
+                continue
+            row.claim_token, row.lease_until = None, None
+            if isinstance(result, Exception):
+                row.failures += 1
+                row.last_error = type(result).__name__[:100]
+                row.next_attempt_at = finished + backoff(row.failures)
+                row.status = "failed" if row.failures >= MAX_FAILURES else "pending"
+                log.warning("outbox %s: delivery failed (%s), failure %s", item.id, row.last_error, row.failures)
             else:
-                item.status, item.sent_at = "sent", now
+                row.status, row.sent_at, row.platform_message_id = "sent", finished, str(result)[:128]
                 sent += 1
-            uow.commit()
+        uow.commit()
     return sent

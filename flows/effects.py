@@ -74,14 +74,17 @@ def on_transition(case: Case, transition: Transition, actor: str, school: School
     effects = Effects(events=[Event(case.id, now, actor, "transition", {
         "from": transition.source.value, "to": dest.value, "trigger": transition.trigger,
         "reason": transition.reason})])
-    nudge = Reminder(case.id, "nudge", now + timedelta(days=school.nudge_days), dest.value)
+    calendar, zone = school.calendar, school.zone()
+    nudge = Reminder(case.id, "nudge", calendar.add_school_days(now, school.nudge_days, zone), dest.value)
     if dest is CaseState.CLOSED:
         effects.cancel_reminders = True
     elif dest in MONITORING_STATES:
-        case.evaluation_due = now + timedelta(weeks=school.evaluation_weeks)
+        # School weeks: a holiday inside the four weeks moves the evaluation.
+        case.evaluation_due = calendar.next_open(calendar.add_school_weeks(now, school.evaluation_weeks, zone), zone)
+        checkin = calendar.next_open(now + timedelta(days=school.checkin_days), zone)
         effects.reminders += [
             Reminder(case.id, "evaluation", case.evaluation_due, dest.value),
-            Reminder(case.id, "checkin", now + timedelta(days=school.checkin_days), dest.value),
+            Reminder(case.id, "checkin", checkin, dest.value),
         ]
     else:
         effects.reminders.append(nudge)

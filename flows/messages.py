@@ -23,6 +23,9 @@ class Message(BaseModel):
     case_id: str | None = None
     # The question a set of choices answers, so that a platform can send a click back unambiguously.
     question_id: str | None = None
+    # Set by the worker: the same key on every attempt to deliver one outbox row, so that a platform
+    # notifier can tell whether an attempt that ended ambiguously did arrive.
+    delivery_key: str | None = None
 
 
 TargetKind = Literal["channel", "dm"]

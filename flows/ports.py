@@ -61,7 +61,12 @@ class UnitOfWork(Protocol):
 
 
 class Notifier(Protocol):
-    """A platform's way to deliver a committed message; returns the platform's message id."""
+    """A platform's way to deliver a committed message; returns the platform's message id.
+
+    A notifier may also have `delivered(target_kind, target, delivery_key) -> str | None`: the id of a
+    message with that key that did arrive. The worker asks it before sending again after an attempt
+    that ended in neither success nor a recorded failure (the worker died mid-send).
+    """
 
     def send(self, target_kind: str, target: str, message: Message) -> str: ...
 

@@ -115,3 +115,127 @@ def _commit(uow: UnitOfWork, outcome: Outcome, now: datetime) -> None:
     for reminder in effects.reminders:
         uow.reminders.schedule(reminder)
     uow.commit()
+
+
+# --- Use cases for platforms with forms and buttons (Slack, Teams): commands by name, whole forms at once. ---
+
+class _Refused(Exception):
+    """A form had a bad answer: the unit of work is left without a commit, so nothing is stored."""
+
+
+def run_command(app: App, person_id: str, command: str, argument: str = "",
+                dedupe_key: str | None = None) -> list[Message]:
+    """A command by its key (`status`, `who`, `details` …), whatever the person's language."""
+    from flows.commands import run_command as run
+
+    return _turn(app, person_id, len(argument), lambda turn: run(turn, command, argument), dedupe_key)
+
+
+def start_case(app: App, person_id: str, answers: dict[str, str],
+               dedupe_key: str | None = None) -> tuple[list[Message], dict[str, str]]:
+    """`nieuw` with the intake's answers from one form, in one transaction.
+
+    Returns the replies, or (when an answer is bad) no replies and question id → message, with nothing stored.
+    """
+    from flows.commands import run_command as run
+    from flows.questions import find
+
+    errors: dict[str, str] = {}
+
+    def steps(turn: Turn) -> Outcome:
+        outcome = run(turn, "new", "")
+        case = turn.case = outcome.new_case
+        if case is None:
+            return outcome  # not allowed to report: the refusal is the reply
+        last = outcome.replies
+        for question_id, value in answers.items():
+            if find(case, turn.content, question_id) is None or case.answer(question_id) is not None:
+                continue  # not asked for this case (a follow-up that does not apply), or filled in by the bot
+            step = handle_choice(turn, question_id, value)
+            if case.answer(question_id) is None:
+                errors[question_id] = step.replies[0].text if step.replies else "?"
+                continue
+            _merge(outcome, step)
+            last = step.replies
+        if errors:
+            raise _Refused
+        outcome.replies = outcome.replies[:1] + last
+        return outcome
+
+    try:
+        return _turn(app, person_id, max(map(len, answers.values()), default=0), steps, dedupe_key), {}
+    except _Refused:
+        return [], errors
+
+
+def add_agreement(app: App, person_id: str, case_id: str, question_id: str, parts: dict[str, str],
+                  dedupe_key: str | None = None) -> tuple[list[Message], dict[str, str]]:
+    """One agreement from a form: `parts` holds what / how / if_broken. Errors per part, nothing stored."""
+    from flows.answers import Invalid, parse_agreement_part
+    from flows.engine import AGREEMENT_PARTS, _agreement_part
+
+    errors: dict[str, str] = {}
+
+    def steps(turn: Turn) -> Outcome:
+        for part in AGREEMENT_PARTS:
+            checked = parse_agreement_part(parts.get(part, ""), turn.content)
+            if isinstance(checked, Invalid):
+                errors[part] = checked.message
+        if errors:
+            raise _Refused
+        case = turn.load_case(case_id)
+        turn.case = case if case is not None and can_view(turn.person, case, turn.school) else None
+        outcome = handle_choice(turn, question_id, parts["what"])
+        pending = turn.conversation.pending or {}
+        if turn.case is None or pending.get("case") != case_id or pending.get("part") != AGREEMENT_PARTS[1]:
+            return outcome  # no access, or not a question for agreements now: the reply says so
+        for part in AGREEMENT_PARTS[1:]:
+            step = _agreement_part(turn, turn.case, turn.conversation.pending, parts[part])
+            _merge(outcome, step)
+            outcome.replies = step.replies
+        return outcome
+
+    try:
+        return _turn(app, person_id, max(map(len, parts.values()), default=0), steps, dedupe_key), {}
+    except _Refused:
+        return [], errors
+
+
+def overview(app: App, person_id: str) -> Message:
+    """The open cases a person may see, each with its phase and next step (`/pest overzicht`, Slack's Home)."""
+    from flows import render
+    from flows.protocol import CaseState
+    from flows.questions import next_question
+
+    person = app.school.person(person_id)
+    if person is None:
+        return Message(text=app.content(None).msg("unknown_person"))
+    now = app.clock.now()
+    with app.uow() as uow:
+        content = app.content(person, uow.conversations.get(person.id))
+        cases = [c for c in visible_cases(uow, person)
+                 if c.state is not CaseState.CLOSED and can_view(person, c, app.school)]
+    if not cases:
+        return Message(text=content.msg("overview_none"))
+    lines = [content.msg("overview_header")]
+    for case in cases:
+        numbered = next_question(case, content, now)
+        if numbered is not None and numbered.question.id != "evaluation":
+            step = f"{numbered.number}. {content.texts.questions[numbered.question.id].label}"
+        elif case.evaluation_due is not None:
+            step = content.msg("deadline_evaluation", date=render.day(content, app.school, case.evaluation_due))
+        else:
+            step = content.msg("overview_finish", missing=render.missing(case, content) or "–")
+        mine = "" if case.mentor_id == person.id else content.msg(
+            "overview_mentor", mentor=getattr(app.school.person(case.mentor_id), "name", "–"))
+        lines.append(content.msg("overview_line", case=render.label(case), state=content.state_name(case.state.value),
+                                 next=step, mentor=mine))
+    return Message(text="\n".join(lines))
+
+
+def _merge(outcome: Outcome, step: Outcome) -> None:
+    outcome.effects.events += step.effects.events
+    outcome.effects.outgoing += step.effects.outgoing
+    outcome.effects.reminders += step.effects.reminders
+    outcome.effects.cancel_reminders = outcome.effects.cancel_reminders or step.effects.cancel_reminders
+    outcome.changed = outcome.changed or step.changed

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from flows.model import Case, Conversation, Event, OutboxMessage, Reminder
 from flows.protocol import CaseState
+from storage import claims
+from storage.claims import Claimed
 from storage.tables import app_state, outbox, receipts, reminders
 
 
@@ -26,6 +28,10 @@ class CaseRepository:
     def for_mentor(self, person_id: str) -> list[Case]:
         query = sa.select(Case).where(Case.mentor_id == person_id).order_by(Case.created_at)  # type: ignore[arg-type]
         return list(self.session.scalars(query))
+
+    def get_many(self, case_ids: set[str]) -> dict[str, Case]:
+        query = sa.select(Case).where(Case.id.in_(case_ids))  # type: ignore[attr-defined]
+        return {case.id: case for case in self.session.scalars(query)}
 
     def open_cases(self) -> list[Case]:
         query = sa.select(Case).where(Case.state != CaseState.CLOSED).order_by(Case.created_at)  # type: ignore[arg-type]
@@ -67,6 +73,14 @@ class ReminderRepository:
                  .order_by(reminders.c.due_at).limit(limit))
         return list(self.session.scalars(query))
 
+    def claim(self, now: datetime, lease: timedelta, limit: int) -> tuple[str, list[Claimed]]:
+        ready = sa.and_(reminders.c.status == "pending", reminders.c.due_at <= now)
+        return claims.claim(self.session, reminders, ready, reminders.c.due_at, now, lease, limit)
+
+    def hold(self, token: str, ids: list[int]) -> list[Reminder]:
+        held = claims.hold(self.session, reminders, token, ids)
+        return list(self.session.scalars(sa.select(Reminder).where(reminders.c.id.in_(held)).order_by(reminders.c.id)))
+
 
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
@@ -79,6 +93,30 @@ class OutboxRepository:
         query = (sa.select(OutboxMessage).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
                  .order_by(outbox.c.id).limit(limit))
         return list(self.session.scalars(query))
+
+    def claim(self, now: datetime, lease: timedelta, limit: int) -> tuple[str, list[Claimed]]:
+        ready = sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+        return claims.claim(self.session, outbox, ready, outbox.c.id, now, lease, limit)
+
+    def hold(self, token: str, ids: list[int]) -> list[OutboxMessage]:
+        held = claims.hold(self.session, outbox, token, ids)
+        return list(self.session.scalars(sa.select(OutboxMessage).where(outbox.c.id.in_(held)).order_by(outbox.c.id)))
+
+    def load(self, ids: list[int]) -> list[OutboxMessage]:
+        return list(self.session.scalars(sa.select(OutboxMessage).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)))
+
+    def failed(self) -> list[OutboxMessage]:
+        return list(self.session.scalars(sa.select(OutboxMessage).where(outbox.c.status == "failed")
+                                         .order_by(outbox.c.id)))
+
+    def retry(self, ids: list[int] | None, now: datetime) -> int:
+        """An operator sends failed messages again: back to pending, their failures forgiven."""
+        stmt = sa.update(outbox).where(outbox.c.status == "failed")
+        if ids is not None:
+            stmt = stmt.where(outbox.c.id.in_(ids))
+        result = self.session.execute(stmt.values(status="pending", failures=0, next_attempt_at=now,
+                                                  claim_token=None, lease_until=None))
+        return result.rowcount
 
 
 class ConversationRepository:

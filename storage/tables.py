@@ -100,6 +100,7 @@ reminders = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("attempts", sa.Integer(), nullable=False, default=0),
     sa.Column("lease_until", UTCDateTime(), nullable=True),
+    sa.Column("claim_token", sa.String(32), nullable=True),
     sa.UniqueConstraint("case_id", "kind", name="uq_reminders_case_kind"),
     sa.Index("ix_reminders_status_due", "status", "due_at"),
 )
@@ -118,6 +119,12 @@ outbox = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("sent_at", UTCDateTime(), nullable=True),
     sa.Column("platform_message_id", sa.String(128), nullable=True),
+    # Claims: a worker takes a row for `lease_until`; attempts counts claims, failures the failed sends,
+    # so a claim that ended in neither (the worker died mid-send) is recognisable as ambiguous.
+    sa.Column("claim_token", sa.String(32), nullable=True),
+    sa.Column("lease_until", UTCDateTime(), nullable=True),
+    sa.Column("failures", sa.Integer(), nullable=False, default=0),
+    sa.Column("last_error", sa.String(100), nullable=True),
     sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
 )
 

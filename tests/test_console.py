@@ -16,13 +16,14 @@ from bot.console import Console, KeyValue, parse_offset
 from bot.settings import EXAMPLE_CONFIG
 from bot.wiring import build
 from flows.protocol import CaseState
+from tests.fakes import START
 from tests.helpers import FASE1, FASE2, FASE3, INTAKE
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def console_for(database_url: str, person: str = "jdevries") -> tuple[Console, list[str]]:
-    clock = OffsetClock()
+    clock = OffsetClock(source=lambda: START)  # a Tuesday in term time, 10:00
     wired = build(EXAMPLE_CONFIG, database_url, clock)
     output: list[str] = []
     return Console(wired.app, clock, person, KeyValue(wired.app.uow), write=output.append), output
@@ -42,7 +43,10 @@ def test_whole_case_then_a_second_case_closed_at_the_evaluation(database_url):
     assert states(console) == [CaseState.MONITORING2]
 
     output.clear()
-    console.step("/tijd +4w")
+    console.step("/tijd +4w")  # 22 December: the Christmas holiday, and four school weeks are not yet over
+    assert "wordt er na 4 weken nog steeds gepest?" not in "\n".join(output)
+    assert "[tijd]" in output[0] and "dicht" in output[0]
+    console.step("/tijd +2w")  # Tuesday 5 January 10:00: four school weeks after 24 November
     text = "\n".join(output)
     assert "[tijd] Het is nu" in text
     assert "[bericht van Pestbot]" in text and "wordt er na 4 weken nog steeds gepest?" in text
@@ -59,7 +63,7 @@ def test_whole_case_then_a_second_case_closed_at_the_evaluation(database_url):
     assert states(console) == [CaseState.CLOSED]
 
     output.clear()
-    for line in INTAKE + FASE1 + FASE2 + ["/tijd +4w", "nee"]:
+    for line in INTAKE + FASE1 + FASE2 + ["/tijd 09-02-2027 10:00", "nee"]:
         console.step(line)
     assert sorted(states(console)) == [CaseState.CLOSED, CaseState.CLOSED]
     assert "Gesloten" in "\n".join(output)
@@ -75,11 +79,13 @@ def test_the_demo_clock_survives_a_restart(tmp_path):
 
 def test_bad_time_and_unknown_person_change_nothing(tmp_path):
     console, output = console_for(f"sqlite:///{tmp_path / 'demo.db'}")
-    console.step("/tijd morgen")
+    console.step("/tijd gisteren")
     console.step("/als niemand")
     assert console.clock.offset.total_seconds() == 0 and console.person_id == "jdevries"
     assert "niet verzet" in output[0] and "Onbekende persoon" in output[1]
     assert parse_offset("+4w").days == 28 and parse_offset("3d").days == 3 and parse_offset("x") is None
+    console.step("/tijd 01-01-2020")  # the past: refused
+    assert console.clock.offset.total_seconds() == 0 and "niet terug" in output[-1]
 
 
 def _start(db: Path) -> subprocess.Popen:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flows.delivery import deliver_outbox, fire_due_reminders
 from flows.protocol import CaseState
 from flows.services import handle_click, handle_message
@@ -132,7 +134,9 @@ def test_whole_case_to_fase3_and_closed_with_posts_and_reminders(app, clock):
     assert set(summary.mentions) == {"tbos", "sduijveman", "ngroen", "mzwart"}
     assert "A.d.J." in summary.text and "Anna" not in summary.text and "klas 2B" in summary.text
     assert "geen vraag open" in chat.say("ja")  # no evaluation before its time
-    clock.advance(weeks=4, minutes=1)
+    # Four school weeks from Tuesday 24 November: the Christmas holiday moves it to 5 January, 10:00.
+    assert case.evaluation_due == datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
+    clock.current = case.evaluation_due
     assert fire_due_reminders(app) >= 1
     deliver_outbox(app, notifier)
     [reminder] = [m for m in notifier.dms("jdevries") if m.question_id == "evaluation"]
@@ -161,7 +165,7 @@ def test_whole_case_to_fase3_and_closed_with_posts_and_reminders(app, clock):
 def test_second_case_closes_at_the_evaluation(app, clock):
     chat = Chat(app)
     chat.script(INTAKE + FASE1 + FASE2)
-    clock.advance(weeks=4, minutes=1)
+    clock.current = chat.case().evaluation_due
     fire_due_reminders(app)
     out = chat.say("nee")
     case = chat.case()

@@ -1,0 +1,120 @@
+"""Reminders that fall due become messages: the evaluation, check-ins, nudges, and the escalation.
+
+Any number of workers may run this: each claims a batch (storage makes the claim atomic), and turns
+it into outbox rows in one transaction, so a reminder becomes a message exactly once. Reminders to
+people come on school days within working hours only; each checks its case again first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flows import render
+from flows.content import Content
+from flows.messages import Choice, Message
+from flows.model import Case, Event, OutboxMessage, Reminder
+from flows.protocol import CaseState
+from flows.questions import required_open
+from flows.school import Role
+from flows.services import App
+
+BOT = "pestbot"
+LEASE = timedelta(seconds=60)
+
+
+def fire_due_reminders(app: App, limit: int = 200, lease: timedelta = LEASE) -> int:
+    """One sweep: claim due reminders, turn them into messages. The number of messages queued."""
+    now = app.clock.now()
+    school = app.school
+    if not school.calendar.is_open(now, school.zone()):
+        return 0  # no reminders to people at night, at weekends or in the holidays; they wait
+    with app.uow() as uow:
+        token, claimed = uow.reminders.claim(now, lease, limit)
+        uow.commit()
+    if not claimed:
+        return 0
+    queued = 0
+    with app.uow() as uow:
+        reminders = uow.reminders.hold(token, [c.id for c in claimed])
+        cases = uow.cases.get_many({r.case_id for r in reminders})
+        for reminder in reminders:
+            queued += _fire(app, uow, reminder, cases.get(reminder.case_id), now)
+            reminder.claim_token, reminder.lease_until = None, None
+        uow.commit()
+    return queued
+
+
+def _fire(app: App, uow, reminder: Reminder, case: Case | None, now: datetime) -> int:  # type: ignore[no-untyped-def]
+    mentor = app.school.person(case.mentor_id) if case else None
+    if case is None or mentor is None or case.state.value != reminder.for_state:
+        reminder.status = "obsolete"  # the case moved on or was closed: nothing to remind of
+        return 0
+    if reminder.kind == "escalation":
+        return _escalate(app, uow, reminder, case, now)
+    conversation = uow.conversations.get(mentor.id)
+    message = _message(app, reminder, case, app.content(mentor, conversation), now)
+    if message is None:
+        reminder.status = "done"
+        return 0
+    uow.outbox.add(OutboxMessage(case.id, "dm", mentor.id, f"reminder_{reminder.kind}",
+                                 message.model_dump(mode="json"), now))
+    uow.events.add(Event(case.id, now, BOT, "reminder", {"kind": reminder.kind, "to": mentor.id}))
+    if conversation is not None and not conversation.pending:
+        conversation.active_case_id = case.id  # a plain "ja" after the reminder answers it
+    _follow_up(app, uow, reminder, case, now)
+    return 1
+
+
+def _message(app: App, reminder: Reminder, case: Case, content: Content, now: datetime) -> Message | None:
+    label = render.label(case)
+    if reminder.kind == "evaluation":
+        key = "reminder_evaluation_f3" if case.state is CaseState.MONITORING3 else "reminder_evaluation"
+        answers = content.texts.answers
+        return Message(text=content.msg(key, case=label, weeks=app.school.evaluation_weeks), case_id=case.id,
+                       question_id="evaluation",
+                       choices=(Choice(label=answers["yes"], value="1"), Choice(label=answers["no"], value="2")))
+    if reminder.kind == "checkin":
+        if case.evaluation_due is not None and case.evaluation_due <= now:
+            return None  # the evaluation itself is due: no check-in beside it
+        return Message(text=content.msg("reminder_checkin", case=label, days=app.school.snooze_days),
+                       case_id=case.id)
+    missing = render.missing(case, content)
+    if not missing:
+        return None
+    days = (now - case.phase_started_at).days
+    return Message(text=content.msg("reminder_nudge", case=label, id=case.id, days=days,
+                                    state=content.state_name(case.state.value), missing=missing), case_id=case.id)
+
+
+def _follow_up(app: App, uow, reminder: Reminder, case: Case, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Check-ins come again until the evaluation; nudges while steps stay open; an unanswered
+    evaluation escalates to the coordinator. Each counts from now: after downtime, one reminder."""
+    school, zone = app.school, app.school.zone()
+    reminder.status = "sent"
+    if reminder.kind == "checkin":
+        following = school.calendar.next_open(now + timedelta(days=school.checkin_days), zone)
+        if case.evaluation_due is not None and following < case.evaluation_due:
+            reminder.due_at, reminder.status = following, "pending"
+    elif reminder.kind == "nudge" and required_open(case, app.content(None)):
+        reminder.due_at, reminder.status = school.calendar.add_school_days(now, school.nudge_days, zone), "pending"
+    elif reminder.kind == "evaluation":
+        due = school.calendar.add_school_days(now, school.escalation_days, zone)
+        uow.reminders.schedule(Reminder(case.id, "escalation", due, reminder.for_state))
+
+
+def _escalate(app: App, uow, reminder: Reminder, case: Case, now: datetime) -> int:  # type: ignore[no-untyped-def]
+    """The mentor left the evaluation unanswered: the coordinator, who monitors every case, is told."""
+    reminder.status = "sent"
+    mentor = app.school.person(case.mentor_id)
+    queued = 0
+    for coordinator in app.school.with_role(Role.ANTI_BULLYING_COORDINATOR):
+        content = app.content(coordinator, uow.conversations.get(coordinator.id))
+        text = content.msg("reminder_escalation", case=render.label(case), mentor=mentor.name if mentor else "–",
+                           days=app.school.escalation_days,
+                           date=render.day(content, app.school, case.evaluation_due))
+        message = Message(text=text, case_id=case.id)
+        uow.outbox.add(OutboxMessage(case.id, "dm", coordinator.id, "escalation", message.model_dump(mode="json"), now))
+        queued += 1
+    uow.events.add(Event(case.id, now, BOT, "escalated", {"to": [p.id for p in app.school.with_role(
+        Role.ANTI_BULLYING_COORDINATOR)]}))
+    return queued
