@@ -1,0 +1,157 @@
+"""The Teams turn: map the sender to a school person, call one service, render the replies as cards.
+
+Personal chat only for cases. In a team channel or group chat the bot learns where it is (for the safety
+team's posts) and says that cases are discussed in the personal chat. Never logs text or names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import replace
+from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+from botbuilder.schema import Activity, Attachment, ChannelAccount
+
+from bot.teams import cards
+from bot.teams.refs import Ref, RefStore, channel_key, user_key
+from flows.content import Content
+from flows.messages import Message
+from flows.school import Person
+from flows.services import App, handle_click, handle_message
+
+log = logging.getLogger(__name__)
+TYPED_KINDS = {"text", "students", "date"}  # questions answered with a form on the card
+
+
+def tenant_of(activity: Activity) -> str | None:
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
+    return tenant.get("id") or (activity.conversation.tenant_id if activity.conversation else None)
+
+
+def ref_from(activity: Activity, key: str, person_id: str | None) -> Ref:
+    return Ref(key=key, service_url=activity.service_url, conversation_id=activity.conversation.id,
+               channel_id=activity.channel_id or "msteams", tenant_id=tenant_of(activity),
+               bot_id=activity.recipient.id if activity.recipient else None,
+               user_id=activity.from_property.id if activity.from_property else None, person_id=person_id)
+
+
+class PestbotTeamsBot(ActivityHandler):
+    def __init__(self, app: App, refs: RefStore) -> None:
+        self.app, self.refs = app, refs
+
+    # --- who and where -------------------------------------------------------------------------------------
+
+    def person_for(self, account: ChannelAccount | None) -> Person | None:
+        if account is None:
+            return None
+        school = self.app.school
+        return (school.by_platform_id("teams", account.id or "")
+                or (account.aad_object_id and school.by_platform_id("teams", account.aad_object_id)) or None)
+
+    async def remember_place(self, activity: Activity) -> bool:
+        """A team channel or group chat the bot is in; True when it is the safety team's conversation."""
+        data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+        channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
+        ids = {activity.conversation.id.split(";", 1)[0], *([channel["id"]] if channel.get("id") else [])}
+        for conversation_id in ids:
+            ref = replace(ref_from(activity, channel_key(conversation_id), None), conversation_id=conversation_id)
+            await asyncio.to_thread(self.refs.save, ref)
+        return self.app.school.safety_channel.teams_conversation in ids
+
+    @staticmethod
+    def personal(activity: Activity) -> bool:
+        return (activity.conversation.conversation_type or "personal") == "personal"
+
+    # --- activities ----------------------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if not self.personal(activity):
+            content = self.app.content(None)
+            if await self.remember_place(activity):
+                text = content.msg("teams_channel_linked")
+            else:  # the id helps whoever sets up the safety team's conversation; it says nothing about a case
+                text = content.msg("teams_personal_only", conversation=activity.conversation.id.split(";", 1)[0])
+            await turn_context.send_activity(MessageFactory.text(text))
+            return
+        person = self.person_for(activity.from_property)
+        if person is None:  # the service answers unknown people politely and stores nothing
+            replies = await asyncio.to_thread(handle_message, self.app, "", activity.text or "")
+            await self.reply(turn_context, None, replies)
+            return
+        await asyncio.to_thread(self.refs.save, ref_from(activity, user_key(activity.from_property.id), person.id))
+        if activity.value is not None and not (activity.text or "").strip():
+            replies = await self.submitted(activity, person)
+        else:
+            replies = await asyncio.to_thread(handle_message, self.app, person.id, activity.text or "",
+                                              f"teams:{activity.id}")
+        await self.reply(turn_context, person, replies)
+
+    async def submitted(self, activity: Activity, person: Person) -> list[Message]:
+        submit = cards.parse_submit(activity.value)
+        if submit is None:
+            content = await asyncio.to_thread(content_for, self.app, person)
+            return [Message(text=content.msg("teams_bad_card"))]
+        # One key per card, question and value: a double click or a redelivery changes the case once,
+        # while a corrected answer on the same form still counts. The value is hashed: no names in keys.
+        card_id = submit.card or activity.reply_to_id or activity.id
+        digest = hashlib.sha256(submit.value.encode()).hexdigest()[:16]
+        key = f"teams:card:{card_id}:{submit.question_id}:{digest}"[:200]
+        return await asyncio.to_thread(handle_click, self.app, person.id, submit.case_id, submit.question_id,
+                                       submit.value, key)
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        await self.installed(turn_context)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self.installed(turn_context)
+
+    async def installed(self, turn_context: TurnContext) -> None:
+        """Added to a personal chat, a team or a group chat: keep where to write later."""
+        activity = turn_context.activity
+        if activity.members_removed and not activity.members_added:
+            return  # someone (or the bot) left: nothing to remember
+        if not self.personal(activity):
+            await self.remember_place(activity)
+            return
+        person = self.person_for(activity.from_property)
+        if person is not None:
+            await asyncio.to_thread(self.refs.save, ref_from(activity, user_key(activity.from_property.id),
+                                                             person.id))
+
+    # --- replies -------------------------------------------------------------------------------------------
+
+    async def reply(self, turn_context: TurnContext, person: Person | None, replies: list[Message]) -> None:
+        if not replies:
+            return
+        content = await asyncio.to_thread(content_for, self.app, person)
+        await turn_context.send_activities([render(self.app, content, m) for m in replies])
+
+
+def content_for(app: App, person: Person | None) -> Content:
+    """The person's language: their own choice ('taal en'), else the config's."""
+    conversation = None
+    if person is not None:
+        with app.uow() as uow:
+            conversation = uow.conversations.get(person.id)
+    return app.content(person, conversation)
+
+
+def render(app: App, content: Content, message: Message) -> Activity:
+    spec = content.questions.get(message.question_id or "")
+    words = cards.Words(send=content.msg("teams_send"), placeholder=content.msg("teams_placeholder"))
+    card = cards.card(message, app.school, words, form=spec is not None and spec.kind in TYPED_KINDS)
+    return MessageFactory.attachment(Attachment(content_type=cards.CONTENT_TYPE, content=card))
+
+
+def turn_error_handler(app: App):  # type: ignore[no-untyped-def]
+    async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+        """A fault in a turn: only its type in the log (a message may hold a child's name); a Dutch apology."""
+        log.error("teams turn failed: %s", type(error).__name__)
+        try:
+            await turn_context.send_activity(MessageFactory.text(app.content(None).msg("teams_error")))
+        except Exception as exc:  # noqa: BLE001 - the connector itself may be what failed
+            log.error("teams apology failed: %s", type(exc).__name__)
+    return on_turn_error

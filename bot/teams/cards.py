@@ -1,0 +1,113 @@
+"""Neutral messages as Adaptive Cards: text, choices as `Action.Submit` buttons, a form for typed answers,
+and @mentions as Teams mention entities. Plain dicts, no SDK: a card is JSON on every SDK.
+
+Everything in a card's text may hold what a person typed, so it is neutralised: no markdown links, no
+`<at>` tags of its own. The only actions on a card are the ones made here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flows.messages import Message
+from flows.school import SchoolConfig
+
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CHOICE, ANSWER = "choice", "answer"  # the kinds of submit this bot makes (`data.pestbot`)
+ANSWER_INPUT = "answer"
+MAX_INPUT = 4000
+
+_LINK = re.compile(r"\]\s*\(")          # [text](url) → no link
+_AT = re.compile(r"<(\s*/?\s*at\b)", re.IGNORECASE)  # <at>…</at> → plain text, no mention
+
+
+@dataclass(frozen=True)
+class Words:
+    """The card's own words, in the reader's language (from the message catalogue)."""
+
+    send: str
+    placeholder: str
+
+
+def neutralise(text: str) -> str:
+    text = _LINK.sub("]\u200b(", text)
+    return _AT.sub("‹\\1", text)
+
+
+def _text_blocks(text: str) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    gap = False
+    for line in text.splitlines():
+        if not line.strip():
+            gap = True
+            continue
+        blocks.append({"type": "TextBlock", "text": neutralise(line), "wrap": True,
+                       "spacing": "Medium" if gap else "None"})
+        gap = False
+    return blocks or [{"type": "TextBlock", "text": " ", "wrap": True}]
+
+
+def mentions(message: Message, school: SchoolConfig) -> tuple[str, list[dict[str, Any]]]:
+    """The mention line (`<at>Name</at> …`) and its entities, for people with a Teams id."""
+    parts, entities = [], []
+    for person in filter(None, map(school.person, message.mentions)):
+        name = neutralise(person.name)
+        if not person.teams_id:
+            parts.append(name)
+            continue
+        tag = f"<at>{name}</at>"
+        parts.append(tag)
+        entities.append({"type": "mention", "text": tag, "mentioned": {"id": person.teams_id, "name": name}})
+    return " ".join(parts), entities
+
+
+def card(message: Message, school: SchoolConfig, words: Words, form: bool = False) -> dict[str, Any]:
+    """The Adaptive Card for one message. `form`: the question takes typed text, so offer an input."""
+    body = _text_blocks(message.text)
+    line, entities = mentions(message, school)
+    if line:
+        body.append({"type": "TextBlock", "text": line, "wrap": True, "spacing": "Medium"})
+    base = {"case_id": message.case_id, "question_id": message.question_id, "card": secrets.token_hex(8)}
+    actions: list[dict[str, Any]] = []
+    if message.case_id and message.question_id and message.choices:
+        actions = [{"type": "Action.Submit", "title": choice.label,
+                    "data": {"pestbot": CHOICE, **base, "value": choice.value}} for choice in message.choices]
+    elif message.case_id and message.question_id and form:
+        body.append({"type": "Input.Text", "id": ANSWER_INPUT, "isMultiline": True, "maxLength": MAX_INPUT,
+                     "placeholder": words.placeholder})
+        actions = [{"type": "Action.Submit", "title": words.send, "data": {"pestbot": ANSWER, **base}}]
+    content: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.4", "body": body,
+                               "msteams": {"width": "Full"}}
+    if actions:
+        content["actions"] = actions
+    if entities:
+        content["msteams"]["entities"] = entities
+    return content
+
+
+@dataclass(frozen=True)
+class Submit:
+    """A checked card submit: which question of which case, the value, and what identifies the card."""
+
+    case_id: str
+    question_id: str
+    value: str
+    card: str | None
+
+
+def parse_submit(data: Any) -> Submit | None:
+    """The `value` of a submit activity, or None when it is not one of our cards (or was tampered with)."""
+    if not isinstance(data, dict) or data.get("pestbot") not in (CHOICE, ANSWER):
+        return None
+    case_id, question_id, card_id = data.get("case_id"), data.get("question_id"), data.get("card")
+    value = data.get("value") if data["pestbot"] == CHOICE else data.get(ANSWER_INPUT, "")
+    if not (isinstance(case_id, str) and 0 < len(case_id) <= 20 and isinstance(question_id, str)
+            and 0 < len(question_id) <= 64 and isinstance(value, str)):
+        return None
+    if card_id is not None and not (isinstance(card_id, str) and len(card_id) <= 64):
+        return None
+    return Submit(case_id, question_id, value, card_id)

@@ -1,0 +1,78 @@
+"""Proactive messages to Teams (reminders, check-ins, the safety team's posts) from stored references.
+
+The worker calls `send` in a worker thread (`asyncio.to_thread`); the SDK's connector lives on the web
+server's event loop. So `send` hands the post to that loop (`run_coroutine_threadsafe`) and waits for the
+posted id. One loop, one connector session pool; no second loop in a thread, no SDK objects shared
+across loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from botbuilder.core import CloudAdapterBase, TurnContext
+from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, ConversationReference
+
+from bot.teams.bot import content_for, render
+from bot.teams.refs import Ref, RefStore, channel_key
+from flows.messages import Message
+from flows.services import App
+
+SEND_TIMEOUT = 30.0
+
+
+class TeamsNotifier:
+    def __init__(self, app: App, refs: RefStore, adapter: CloudAdapterBase, app_id: str) -> None:
+        self.app, self.refs, self.adapter, self.app_id = app, refs, adapter, app_id
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def send(self, target_kind: str, target: str, message: Message) -> str | None:
+        """The posted activity's id; None when Teams has no reference for the target (retried later)."""
+        school = self.app.school
+        if target_kind == "channel":
+            conversation = school.safety_channel.teams_conversation
+            ref = self.refs.get(channel_key(conversation)) if conversation else None
+            content = self.app.content(None)
+        else:
+            person = school.person(target)
+            ref = self.refs.for_person(person.id) if person is not None and person.teams_id else None
+            content = content_for(self.app, person)
+        if ref is None:
+            return None
+        activity = render(self.app, content, message)
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            raise RuntimeError("the Teams endpoint is not running")
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            raise RuntimeError("TeamsNotifier.send blocks: call it from a worker thread (asyncio.to_thread)")
+        return asyncio.run_coroutine_threadsafe(self.post(ref, activity), loop).result(SEND_TIMEOUT)
+
+    async def post(self, ref: Ref, activity: Activity) -> str | None:
+        posted: dict[str, Any] = {}
+
+        async def callback(turn_context: TurnContext) -> None:
+            # The SDK's continuation activity has a made-up id, which would make this a reply to a message
+            # that does not exist; without it, the post is a new message in the conversation.
+            turn_context.activity.id = None
+            response = await turn_context.send_activity(activity)
+            posted["id"] = response.id if response else None
+
+        await self.adapter.continue_conversation(reference(ref), callback, self.app_id or None)
+        return posted.get("id") or "teams"
+
+
+def reference(ref: Ref) -> ConversationReference:
+    group = ref.key.startswith("channel:")
+    return ConversationReference(
+        channel_id=ref.channel_id, service_url=ref.service_url,
+        conversation=ConversationAccount(id=ref.conversation_id, tenant_id=ref.tenant_id, is_group=group,
+                                         conversation_type="channel" if group else "personal"),
+        bot=ChannelAccount(id=ref.bot_id), user=None if group else ChannelAccount(id=ref.user_id))
