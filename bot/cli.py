@@ -13,6 +13,8 @@ app = typer.Typer(help="Pestbot: het pestprotocol van je school, stap voor stap 
                   no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="De database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+outbox_app = typer.Typer(help="Berichten die niet bezorgd konden worden.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 
 DbOption = typer.Option(None, "--db", help="SQLite-bestand of database-URL (standaard ./pestbot.db of PESTBOT_DATABASE_URL)")
 ConfigOption = typer.Option(None, "--config", help="het configuratiebestand van de school (standaard het voorbeeld)")
@@ -65,6 +67,8 @@ def serve(
     port: int | None = typer.Option(None, "--port", help="poort (standaard 3000 of PESTBOT_PORT)"),
     db: str | None = DbOption,
     config: Path | None = ConfigOption,
+    socket_mode: bool = typer.Option(False, "--socket-mode",
+                                     help="Slack via Socket Mode (SLACK_APP_TOKEN), zonder publiek adres"),
 ) -> None:
     """Start de server voor Slack en Teams, met de worker ernaast."""
     from aiohttp import web
@@ -78,6 +82,14 @@ def serve(
     settings = _settings(db, config)
     server = ServerSettings()
     server.host, server.port = host or server.host, port or server.port
+    if socket_mode:
+        from bot.slack.socket_mode import serve as serve_socket_mode
+
+        try:
+            wired = build(settings.config, settings.database_url, SystemClock())
+            return serve_socket_mode(wired, SlackSettings(), server)
+        except (SourceError, ValueError) as exc:
+            return _fail(f"Pestbot kan niet starten:\n{exc}")
     try:
         wired = build(settings.config, settings.database_url, SystemClock())
         web_app = create_web_app(wired, server, SlackSettings(), TeamsSettings())
@@ -104,7 +116,8 @@ def worker(db: str | None = DbOption, config: Path | None = ConfigOption) -> Non
         notifier = create_web_app(wired, server, SlackSettings(), TeamsSettings(), run_worker=False)["notifier"]
     except NotConfigured as exc:
         return _fail(f"Pestbot kan niet starten:\n{exc}")
-    asyncio.run(run_forever(wired.app, notifier, server.worker_interval))
+    asyncio.run(run_forever(wired.app, notifier, server.worker_interval, server.worker_batch,
+                            server.worker_concurrency))
 
 
 @app.command()
@@ -123,6 +136,37 @@ def db_upgrade(db: str | None = DbOption) -> None:
     settings = _settings(db, None)
     upgrade(make_engine(settings.database_url))
     typer.echo("De database is bijgewerkt.")
+
+
+def _wired(db: str | None, config: Path | None):  # type: ignore[no-untyped-def]
+    from bot.clock import SystemClock
+    from bot.wiring import build
+
+    settings = _settings(db, config)
+    return build(settings.config, settings.database_url, SystemClock())
+
+
+@outbox_app.command("failed")
+def outbox_failed(db: str | None = DbOption, config: Path | None = ConfigOption) -> None:
+    """Toon de berichten die na alle pogingen niet bezorgd zijn."""
+    from flows.delivery import failed_deliveries
+
+    rows = failed_deliveries(_wired(db, config).app)
+    for outbox_id, case_id, kind, error in rows:
+        typer.echo(f"{outbox_id}\tzaak {case_id or '-'}\t{kind}\t{error or '-'}")
+    typer.echo(f"{len(rows)} niet bezorgd.")
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    ids: list[int] | None = typer.Argument(None, help="de nummers uit 'pestbot outbox failed'; leeg: alle"),
+    db: str | None = DbOption, config: Path | None = ConfigOption,
+) -> None:
+    """Bezorg niet-bezorgde berichten opnieuw (de worker pakt ze meteen op)."""
+    from flows.delivery import retry_failed
+
+    count = retry_failed(_wired(db, config).app, ids or None)
+    typer.echo(f"{count} bericht(en) worden opnieuw bezorgd.")
 
 
 @app.command("check-config")

@@ -45,13 +45,14 @@ def create_web_app(wired: Wired, server: ServerSettings, slack: SlackSettings, t
                             "of MICROSOFT_APP_ID en MICROSOFT_APP_PASSWORD. Zonder platform: 'pestbot chat'.")
     web_app["notifier"] = CompositeNotifier(notifiers)
     if run_worker:
-        web_app.cleanup_ctx.append(_worker(wired, web_app["notifier"], server.worker_interval))
+        web_app.cleanup_ctx.append(_worker(wired, web_app["notifier"], server))
     return web_app
 
 
-def _worker(wired: Wired, notifier: CompositeNotifier, interval: float):  # type: ignore[no-untyped-def]
+def _worker(wired: Wired, notifier: CompositeNotifier, server: ServerSettings):  # type: ignore[no-untyped-def]
     async def context(_: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(run_forever(wired.app, notifier, interval))
+        task = asyncio.create_task(run_forever(wired.app, notifier, server.worker_interval, server.worker_batch,
+                                               server.worker_concurrency))
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -30,7 +30,9 @@ class ServerSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 3000
-    worker_interval: float = Field(default=5.0, gt=0, description="seconds between worker sweeps")
+    worker_interval: float = Field(default=5.0, gt=0, description="seconds between worker sweeps when idle")
+    worker_batch: int = Field(default=64, ge=1, le=1000, description="messages a worker claims at once")
+    worker_concurrency: int = Field(default=8, ge=1, le=64, description="messages a worker sends at once")
     production: bool = Field(default=False, description="PESTBOT_PRODUCTION=1: refuse to start insecurely")
 
 

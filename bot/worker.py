@@ -1,6 +1,7 @@
-"""The worker: turns due reminders into messages and delivers the outbox, forever, every few seconds.
+"""The worker: turns due reminders into messages and delivers the outbox, every few seconds.
 
-`pestbot worker` runs it alone; `pestbot serve` runs it beside the web server.
+`pestbot worker` runs it alone (as many as you like, against one PostgreSQL); `pestbot serve` runs
+one beside the web server. Claims make any number of workers safe (see storage/claims.py).
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ from flows.services import App
 log = logging.getLogger(__name__)
 
 
-def sweep(app: App, notifier: Notifier) -> tuple[int, int]:
-    """One pass: (reminders fired, messages sent)."""
-    return fire_due_reminders(app), deliver_outbox(app, notifier)
+def sweep(app: App, notifier: Notifier, batch: int = 64, concurrency: int = 8) -> tuple[int, int]:
+    """One pass: (reminders turned into messages, messages sent)."""
+    return fire_due_reminders(app), deliver_outbox(app, notifier, limit=batch, concurrency=concurrency)
 
 
-async def run_forever(app: App, notifier: Notifier, interval: float) -> None:
+async def run_forever(app: App, notifier: Notifier, interval: float, batch: int = 64, concurrency: int = 8) -> None:
+    """Sweep; while there is work, sweep again at once; when idle, wait `interval` seconds."""
     while True:
         try:
-            fired, sent = await asyncio.to_thread(sweep, app, notifier)
+            fired, sent = await asyncio.to_thread(sweep, app, notifier, batch, concurrency)
             if fired or sent:
                 log.info("worker: %s reminders fired, %s messages sent", fired, sent)
+                continue
         except Exception:  # keep going: the next sweep retries what is still pending
             log.exception("worker sweep failed")
         await asyncio.sleep(interval)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from datetime import timedelta
 
 from flows.messages import Message
@@ -20,7 +21,7 @@ from flows.services import App
 log = logging.getLogger(__name__)
 MAX_FAILURES = 8
 
-__all__ = ["deliver_outbox", "fire_due_reminders", "MAX_FAILURES"]
+__all__ = ["deliver_outbox", "fire_due_reminders", "failed_deliveries", "retry_failed", "MAX_FAILURES"]
 
 
 def backoff(failures: int) -> timedelta:
@@ -29,7 +30,7 @@ def backoff(failures: int) -> timedelta:
 
 
 def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedelta = LEASE,
-                   concurrency: int = 8) -> int:
+                   concurrency: int = 8, retry_after: Callable[[int], timedelta] = backoff) -> int:
     """One sweep: claim up to `limit` messages, send them, record each outcome. The number sent."""
     now = app.clock.now()
     with app.uow() as uow:
@@ -72,7 +73,7 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
             if isinstance(result, Exception):
                 row.failures += 1
                 row.last_error = type(result).__name__[:100]
-                row.next_attempt_at = finished + backoff(row.failures)
+                row.next_attempt_at = finished + retry_after(row.failures)
                 row.status = "failed" if row.failures >= MAX_FAILURES else "pending"
                 log.warning("outbox %s: delivery failed (%s), failure %s", item.id, row.last_error, row.failures)
             else:
@@ -80,3 +81,17 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
                 sent += 1
         uow.commit()
     return sent
+
+
+def failed_deliveries(app: App) -> list[tuple[int, str | None, str, str | None]]:
+    """(outbox id, case id, kind, last error) of every message that gave up: for the overview."""
+    with app.uow() as uow:
+        return [(row.id, row.case_id, row.kind, row.last_error) for row in uow.outbox.failed()]
+
+
+def retry_failed(app: App, ids: list[int] | None = None) -> int:
+    """An operator sends failed messages again (all of them when `ids` is None)."""
+    with app.uow() as uow:
+        count = uow.outbox.retry(ids, app.clock.now())
+        uow.commit()
+    return count

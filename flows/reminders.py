@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from flows import render
 from flows.content import Content
 from flows.messages import Choice, Message
-from flows.model import Case, Event, OutboxMessage, Reminder
+from flows.model import Case, Conversation, Event, OutboxMessage, Reminder
 from flows.protocol import CaseState
+from flows.ports import UnitOfWork
 from flows.questions import required_open
 from flows.school import Role
 from flows.services import App
@@ -35,23 +36,40 @@ def fire_due_reminders(app: App, limit: int = 200, lease: timedelta = LEASE) -> 
         return 0
     queued = 0
     with app.uow() as uow:
+        batch = _Batch(uow)
         reminders = uow.reminders.hold(token, [c.id for c in claimed])
         cases = uow.cases.get_many({r.case_id for r in reminders})
         for reminder in reminders:
-            queued += _fire(app, uow, reminder, cases.get(reminder.case_id), now)
+            queued += _fire(app, batch, reminder, cases.get(reminder.case_id), now)
             reminder.claim_token, reminder.lease_until = None, None
+        uow.reminders.schedule_many(batch.follow_ups)
         uow.commit()
     return queued
 
 
-def _fire(app: App, uow, reminder: Reminder, case: Case | None, now: datetime) -> int:  # type: ignore[no-untyped-def]
+class _Batch:
+    """One claimed batch: its unit of work, the conversations read once, the reminders to schedule."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.conversations: dict[str, Conversation | None] = {}
+        self.follow_ups: list[Reminder] = []
+
+    def conversation(self, person_id: str) -> Conversation | None:
+        if person_id not in self.conversations:
+            self.conversations[person_id] = self.uow.conversations.get(person_id)
+        return self.conversations[person_id]
+
+
+def _fire(app: App, batch: _Batch, reminder: Reminder, case: Case | None, now: datetime) -> int:
     mentor = app.school.person(case.mentor_id) if case else None
     if case is None or mentor is None or case.state.value != reminder.for_state:
         reminder.status = "obsolete"  # the case moved on or was closed: nothing to remind of
         return 0
+    uow = batch.uow
     if reminder.kind == "escalation":
-        return _escalate(app, uow, reminder, case, now)
-    conversation = uow.conversations.get(mentor.id)
+        return _escalate(app, batch, reminder, case, now)
+    conversation = batch.conversation(mentor.id)
     message = _message(app, reminder, case, app.content(mentor, conversation), now)
     if message is None:
         reminder.status = "done"
@@ -61,7 +79,7 @@ def _fire(app: App, uow, reminder: Reminder, case: Case | None, now: datetime) -
     uow.events.add(Event(case.id, now, BOT, "reminder", {"kind": reminder.kind, "to": mentor.id}))
     if conversation is not None and not conversation.pending:
         conversation.active_case_id = case.id  # a plain "ja" after the reminder answers it
-    _follow_up(app, uow, reminder, case, now)
+    _follow_up(app, batch, reminder, case, now)
     return 1
 
 
@@ -86,7 +104,7 @@ def _message(app: App, reminder: Reminder, case: Case, content: Content, now: da
                                     state=content.state_name(case.state.value), missing=missing), case_id=case.id)
 
 
-def _follow_up(app: App, uow, reminder: Reminder, case: Case, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _follow_up(app: App, batch: _Batch, reminder: Reminder, case: Case, now: datetime) -> None:
     """Check-ins come again until the evaluation; nudges while steps stay open; an unanswered
     evaluation escalates to the coordinator. Each counts from now: after downtime, one reminder."""
     school, zone = app.school, app.school.zone()
@@ -99,22 +117,23 @@ def _follow_up(app: App, uow, reminder: Reminder, case: Case, now: datetime) -> 
         reminder.due_at, reminder.status = school.calendar.add_school_days(now, school.nudge_days, zone), "pending"
     elif reminder.kind == "evaluation":
         due = school.calendar.add_school_days(now, school.escalation_days, zone)
-        uow.reminders.schedule(Reminder(case.id, "escalation", due, reminder.for_state))
+        batch.follow_ups.append(Reminder(case.id, "escalation", due, reminder.for_state))
 
 
-def _escalate(app: App, uow, reminder: Reminder, case: Case, now: datetime) -> int:  # type: ignore[no-untyped-def]
+def _escalate(app: App, batch: _Batch, reminder: Reminder, case: Case, now: datetime) -> int:
     """The mentor left the evaluation unanswered: the coordinator, who monitors every case, is told."""
     reminder.status = "sent"
     mentor = app.school.person(case.mentor_id)
     queued = 0
     for coordinator in app.school.with_role(Role.ANTI_BULLYING_COORDINATOR):
-        content = app.content(coordinator, uow.conversations.get(coordinator.id))
+        content = app.content(coordinator, batch.conversation(coordinator.id))
         text = content.msg("reminder_escalation", case=render.label(case), mentor=mentor.name if mentor else "–",
                            days=app.school.escalation_days,
                            date=render.day(content, app.school, case.evaluation_due))
         message = Message(text=text, case_id=case.id)
-        uow.outbox.add(OutboxMessage(case.id, "dm", coordinator.id, "escalation", message.model_dump(mode="json"), now))
+        batch.uow.outbox.add(OutboxMessage(case.id, "dm", coordinator.id, "escalation",
+                                           message.model_dump(mode="json"), now))
         queued += 1
-    uow.events.add(Event(case.id, now, BOT, "escalated", {"to": [p.id for p in app.school.with_role(
+    batch.uow.events.add(Event(case.id, now, BOT, "escalated", {"to": [p.id for p in app.school.with_role(
         Role.ANTI_BULLYING_COORDINATOR)]}))
     return queued

@@ -64,6 +64,21 @@ class ReminderRepository:
         existing.due_at, existing.for_state = reminder.due_at, reminder.for_state
         existing.status, existing.attempts, existing.lease_until = "pending", 0, None
 
+    def schedule_many(self, wanted: list[Reminder]) -> None:
+        """`schedule` for a batch, with one query for the rows that exist already."""
+        if not wanted:
+            return
+        query = sa.select(Reminder).where(reminders.c.case_id.in_({r.case_id for r in wanted}),
+                                          reminders.c.kind.in_({r.kind for r in wanted}))
+        existing = {(r.case_id, r.kind): r for r in self.session.scalars(query)}
+        for reminder in wanted:
+            found = existing.get((reminder.case_id, reminder.kind))
+            if found is None:
+                self.session.add(reminder)
+            else:
+                found.due_at, found.for_state = reminder.due_at, reminder.for_state
+                found.status, found.attempts, found.lease_until = "pending", 0, None
+
     def cancel_for_case(self, case_id: str) -> None:
         self.session.execute(sa.update(reminders).where(
             reminders.c.case_id == case_id, reminders.c.status == "pending").values(status="cancelled"))
