@@ -43,6 +43,8 @@ def fire_due_reminders(app: App, limit: int = 200, lease: timedelta = LEASE) -> 
             queued += _fire(app, batch, reminder, cases.get(reminder.case_id), now)
             reminder.claim_token, reminder.lease_until = None, None
         uow.reminders.schedule_many(batch.follow_ups)
+        uow.outbox.add_many(batch.outbox)
+        uow.events.add_many(batch.events)
         uow.commit()
     return queued
 
@@ -54,6 +56,8 @@ class _Batch:
         self.uow = uow
         self.conversations: dict[str, Conversation | None] = {}
         self.follow_ups: list[Reminder] = []
+        self.outbox: list[OutboxMessage] = []
+        self.events: list[Event] = []
 
     def conversation(self, person_id: str) -> Conversation | None:
         if person_id not in self.conversations:
@@ -66,7 +70,6 @@ def _fire(app: App, batch: _Batch, reminder: Reminder, case: Case | None, now: d
     if case is None or mentor is None or case.state.value != reminder.for_state:
         reminder.status = "obsolete"  # the case moved on or was closed: nothing to remind of
         return 0
-    uow = batch.uow
     if reminder.kind == "escalation":
         return _escalate(app, batch, reminder, case, now)
     conversation = batch.conversation(mentor.id)
@@ -74,9 +77,9 @@ def _fire(app: App, batch: _Batch, reminder: Reminder, case: Case | None, now: d
     if message is None:
         reminder.status = "done"
         return 0
-    uow.outbox.add(OutboxMessage(case.id, "dm", mentor.id, f"reminder_{reminder.kind}",
-                                 message.model_dump(mode="json"), now))
-    uow.events.add(Event(case.id, now, BOT, "reminder", {"kind": reminder.kind, "to": mentor.id}))
+    batch.outbox.append(OutboxMessage(case.id, "dm", mentor.id, f"reminder_{reminder.kind}",
+                                      message.model_dump(mode="json"), now))
+    batch.events.append(Event(case.id, now, BOT, "reminder", {"kind": reminder.kind, "to": mentor.id}))
     if conversation is not None and not conversation.pending:
         conversation.active_case_id = case.id  # a plain "ja" after the reminder answers it
     _follow_up(app, batch, reminder, case, now)
@@ -131,9 +134,9 @@ def _escalate(app: App, batch: _Batch, reminder: Reminder, case: Case, now: date
                            days=app.school.escalation_days,
                            date=render.day(content, app.school, case.evaluation_due))
         message = Message(text=text, case_id=case.id)
-        batch.uow.outbox.add(OutboxMessage(case.id, "dm", coordinator.id, "escalation",
-                                           message.model_dump(mode="json"), now))
+        batch.outbox.append(OutboxMessage(case.id, "dm", coordinator.id, "escalation",
+                                          message.model_dump(mode="json"), now))
         queued += 1
-    batch.uow.events.add(Event(case.id, now, BOT, "escalated", {"to": [p.id for p in app.school.with_role(
+    batch.events.append(Event(case.id, now, BOT, "escalated", {"to": [p.id for p in app.school.with_role(
         Role.ANTI_BULLYING_COORDINATOR)]}))
     return queued

@@ -11,7 +11,13 @@ from flows.model import Case, Conversation, Event, OutboxMessage, Reminder
 from flows.protocol import CaseState
 from storage import claims
 from storage.claims import Claimed
-from storage.tables import app_state, outbox, receipts, reminders
+from storage.tables import app_state, events, outbox, receipts, reminders
+
+
+def _rows(table: sa.Table, objects: list[object]) -> list[dict[str, object]]:
+    """Plain rows for a bulk INSERT (one executemany, no RETURNING) from new domain objects."""
+    names = [c.name for c in table.c if c.name != "id"]
+    return [{name: getattr(obj, name, None) for name in names} for obj in objects]
 
 
 class CaseRepository:
@@ -44,6 +50,10 @@ class EventRepository:
 
     def add(self, event: Event) -> None:
         self.session.add(event)
+
+    def add_many(self, new: list[Event]) -> None:
+        if new:
+            self.session.execute(sa.insert(events), _rows(events, new))
 
     def for_case(self, case_id: str) -> list[Event]:
         query = sa.select(Event).where(Event.case_id == case_id).order_by(Event.id)  # type: ignore[attr-defined]
@@ -103,6 +113,14 @@ class OutboxRepository:
 
     def add(self, message: OutboxMessage) -> None:
         self.session.add(message)
+
+    def add_many(self, messages: list[OutboxMessage]) -> None:
+        """Bulk insert for the worker's batches; the rows get their ids in the database only."""
+        if messages:
+            rows = _rows(outbox, messages)
+            for row in rows:
+                row["failures"] = row["failures"] or 0
+            self.session.execute(sa.insert(outbox), rows)
 
     def pending(self, now: datetime, limit: int) -> list[OutboxMessage]:
         query = (sa.select(OutboxMessage).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
