@@ -17,6 +17,9 @@ class SchemaOutOfDate(RuntimeError):
 
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     map_domain()
+    # Statement parameters hold children's names: never in logs or exception messages, whatever
+    # an operator sets the sqlalchemy loggers to.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
