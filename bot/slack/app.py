@@ -1,0 +1,60 @@
+"""Building the Bolt app: single-token mode (SLACK_BOT_TOKEN) or OAuth for several workspaces
+(SLACK_CLIENT_ID + SLACK_CLIENT_SECRET), and the notifier the worker delivers through."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_bolt import App as BoltApp
+from slack_sdk import WebClient
+
+from bot.settings import SlackSettings
+from bot.slack.listeners import register
+from bot.slack.notify import SlackNotifier
+from bot.slack.people import People
+from bot.wiring import Wired
+
+# Bolt logs refused request bodies at INFO and the SDK logs every API call's parameters at DEBUG;
+# both hold children's names, so those loggers never go below WARNING, whatever PESTBOT_LOG_LEVEL says.
+QUIET = ("slack_bolt", "slack_sdk")
+
+
+@dataclass
+class SlackBot:
+    bolt: BoltApp
+    people: People
+    notifier: SlackNotifier
+    oauth: bool = False
+
+
+def quiet_loggers() -> logging.Logger:
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return logging.getLogger("slack_bolt")
+
+
+def oauth_enabled(settings: SlackSettings) -> bool:
+    return bool(settings.client_id and settings.client_secret)
+
+
+def build(wired: Wired, settings: SlackSettings, socket_mode: bool = False) -> SlackBot:
+    logger = quiet_loggers()
+    people = People(wired.app.school)
+    common = {"process_before_response": True, "logger": logger}
+    client: Callable[[], WebClient | None]
+    if oauth_enabled(settings) and not socket_mode:
+        from bot.slack.oauth import installed_client, oauth_settings
+
+        oauth = oauth_settings(wired.engine, settings)
+        bolt = BoltApp(signing_secret=settings.signing_secret, oauth_settings=oauth,
+                       client=WebClient(base_url=settings.api_url), **common)
+        client = installed_client(oauth, settings)
+    else:
+        web = WebClient(token=settings.bot_token, base_url=settings.api_url)
+        bolt = BoltApp(client=web, signing_secret=settings.signing_secret or None,
+                       request_verification_enabled=not socket_mode, **common)
+        client = lambda: web
+    register(bolt, wired.app, people)
+    return SlackBot(bolt, people, SlackNotifier(wired.app, people, client), oauth_enabled(settings))

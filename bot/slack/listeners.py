@@ -1,0 +1,192 @@
+"""The Bolt listeners. Each one parses, calls one service, renders.
+
+Bolt runs with `process_before_response=True`: a listener's first function does the durable work (the
+service commits) and acks; what talks to the Web API afterwards (replies, `views.open`,
+`views.publish`) runs as a lazy listener in a thread, after the ack, so a slow Slack API never holds
+the ack back. Each delivery carries a dedupe key made of Slack's ids, so a retry changes nothing and
+gets no second reply.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_bolt import App as BoltApp
+from slack_sdk import WebClient
+
+from bot.slack import render, views
+from bot.slack.notify import dm_channel
+from bot.slack.people import People
+from flows.access import can_open_cases
+from flows.messages import Message
+from flows.services import App, add_agreement, handle_click, handle_message, overview, run_command, start_case
+
+SUBCOMMANDS = {"status": "status", "wie": "who", "advies": "advice", "tips": "tips"}
+POSTS = "pestbot_posts"  # context keys handed from the ack function to the lazy one (deep-copied by Bolt)
+VIEW = "pestbot_view"
+
+
+def unescape(text: str) -> str:
+    """Slack sends typed text with &, < and > escaped; the services get what the person typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def register(bolt: BoltApp, app: App, people: People) -> None:
+    def content_for(person_id: str | None):  # type: ignore[no-untyped-def]
+        return app.content(app.school.person(person_id))
+
+    def rendered(replies: list[Message], person_id: str | None) -> list[dict]:
+        content = content_for(person_id)
+        return [args for reply in replies for args in render.posts(reply, content)]
+
+    def refusal() -> list[Message]:
+        return [Message(text=app.content(None).msg("unknown_person"))]
+
+    # --- /pest --------------------------------------------------------------------------------------
+    def pest(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
+        person = people.person(command.get("user_id"), client)
+        word, _, _rest = unescape(command.get("text") or "").strip().partition(" ")
+        word = word.lower()
+        if person is None:
+            replies = refusal()
+        elif word in ("nieuw", "new"):
+            if can_open_cases(person):
+                context[VIEW] = views.intake(content_for(person.id), app.school)
+                return ack()
+            replies = run_command(app, person.id, "new")  # the service's refusal, nothing stored
+        elif word in SUBCOMMANDS:
+            replies = run_command(app, person.id, SUBCOMMANDS[word], dedupe_key=f"command:{command.get('trigger_id')}")
+        elif word == "overzicht":
+            replies = [overview(app, person.id)]
+        else:
+            replies = [Message(text=content_for(person.id).msg("slack_help"))]
+        content = content_for(person.id if person else None)
+        parts = render.batches([block for reply in replies for block in render.blocks(reply, content)])
+        text = render.fallback(replies[-1]) if replies else ""
+        context[POSTS] = [{"text": text, "blocks": part} for part in parts[1:]]  # more than one reply holds
+        ack(response_type="ephemeral", text=text, blocks=parts[0])
+
+    def pest_later(body: dict, client: WebClient, context: BoltContext, respond: Any) -> None:
+        if context.get(VIEW):
+            client.views_open(trigger_id=body["trigger_id"], view=context[VIEW])
+        for args in context.get(POSTS) or []:
+            respond(response_type="ephemeral", replace_original=False, **args)
+
+    bolt.command("/pest")(ack=pest, lazy=[pest_later])
+
+    # --- the direct-message tab -----------------------------------------------------------------------
+    def is_dm(event: dict) -> bool:
+        return event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
+
+    def message(ack: Ack, body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
+        person = people.person(event.get("user"), client)
+        text = unescape(event.get("text") or "")
+        replies = (handle_message(app, person.id, text, dedupe_key=f"event:{body.get('event_id')}")
+                   if person else refusal())
+        context[POSTS] = rendered(replies, person.id if person else None)
+        ack()  # only now: the turn is committed
+
+    def reply_in_channel(event: dict, client: WebClient, context: BoltContext) -> None:
+        for args in context.get(POSTS) or []:
+            client.chat_postMessage(channel=event["channel"], unfurl_links=False, **args)
+
+    bolt.event("message", matchers=[is_dm])(ack=message, lazy=[reply_in_channel])
+
+    # --- buttons --------------------------------------------------------------------------------------
+    def key(body: dict) -> str:
+        action = (body.get("actions") or [{}])[0]
+        return f"action:{body.get('user', {}).get('id')}:{action.get('action_ts')}"
+
+    def choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+        person = people.person(body.get("user", {}).get("id"), client)
+        parsed = render.parse_choice(action.get("value") or "")
+        if person is None:
+            replies = refusal()
+        elif parsed is None:
+            replies = []
+        else:
+            replies = handle_click(app, person.id, *parsed, dedupe_key=key(body))
+        context[POSTS] = rendered(replies, person.id if person else None)
+        ack()
+
+    def reply_to_click(body: dict, client: WebClient, context: BoltContext) -> None:
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id")
+        for args in context.get(POSTS) or []:
+            if channel and not channel.startswith("D"):
+                client.chat_postEphemeral(channel=channel, user=user, **args)
+            else:
+                client.chat_postMessage(channel=channel or dm_channel(client, user), unfurl_links=False, **args)
+
+    def open_view(body: dict, client: WebClient, context: BoltContext) -> None:
+        if context.get(VIEW):
+            client.views_open(trigger_id=body["trigger_id"], view=context[VIEW])
+        else:
+            reply_to_click(body, client, context)
+
+    def agreement_form(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+        ack()
+        person = people.person(body.get("user", {}).get("id"), client)
+        parsed = render.parse_choice(action.get("value") or "")
+        if person is None or parsed is None:
+            context[POSTS] = rendered(refusal(), None) if person is None else []
+            return
+        context[VIEW] = views.agreement(content_for(person.id), parsed[0], parsed[1])
+
+    def details(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+        person = people.person(body.get("user", {}).get("id"), client)
+        if person is None:
+            context[VIEW] = views.details(app.content(None), refusal())
+            return ack()
+        replies = run_command(app, person.id, "details", action.get("value") or "", dedupe_key=key(body))
+        if replies:  # a retry of the same click opens nothing a second time
+            context[VIEW] = views.details(content_for(person.id), replies[-1:])
+        ack()
+
+    bolt.action(re.compile(rf"^{render.CHOICE}:\d+$"))(ack=choice, lazy=[reply_to_click])
+    bolt.action(render.AGREEMENT)(ack=agreement_form, lazy=[open_view])
+    bolt.action(render.DETAILS)(ack=details, lazy=[open_view])
+
+    # --- modals ---------------------------------------------------------------------------------------
+    def submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+        person = people.person(body.get("user", {}).get("id"), client)
+        first_block = (view.get("blocks") or [{}])[-1].get("block_id", "")
+        if person is None:
+            return ack(response_action="errors", errors={first_block: refusal()[0].text[:150]})
+        dedupe = f"view:{view.get('id')}"
+        if view.get("callback_id") == views.INTAKE:
+            replies, errors = start_case(app, person.id, views.answers(view, views.INTAKE_FIELDS), dedupe)
+        else:
+            case_id, question_id, _ = render.parse_choice(view.get("private_metadata") or "") or ("", "", "")
+            parts = views.answers(view, views.AGREEMENT_PARTS)
+            replies, errors = add_agreement(app, person.id, case_id, question_id, parts, dedupe)
+        if errors:
+            return ack(response_action="errors", errors=errors)
+        ack()
+        context[POSTS] = rendered(replies, person.id)
+
+    def reply_in_dm(body: dict, client: WebClient, context: BoltContext) -> None:
+        posts = context.get(POSTS) or []
+        if posts:
+            channel = dm_channel(client, body["user"]["id"])
+            for args in posts:
+                client.chat_postMessage(channel=channel, unfurl_links=False, **args)
+
+    bolt.view_submission(views.INTAKE)(ack=submitted, lazy=[reply_in_dm])
+    bolt.view_submission(views.AGREEMENT)(ack=submitted, lazy=[reply_in_dm])
+
+    # --- the Home tab ---------------------------------------------------------------------------------
+    def home_ack(ack: Ack) -> None:
+        ack()
+
+    def home(event: dict, client: WebClient) -> None:
+        person = people.person(event.get("user"), client)
+        message = overview(app, person.id) if person else refusal()[0]
+        content = content_for(person.id if person else None)
+        client.views_publish(user_id=event["user"], view=views.home(content, message))
+
+    bolt.event("app_home_opened", matchers=[lambda event: event.get("tab", "home") == "home"])(
+        ack=home_ack, lazy=[home])
+

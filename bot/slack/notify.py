@@ -1,0 +1,65 @@
+"""Delivering committed messages to Slack: the safety channel, and direct messages to one person.
+
+The worker calls `send` for each outbox row; the returned `ts` is stored as the platform message id.
+An error of the Web API raises, so the worker retries the row later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+
+from bot.slack import render
+from bot.slack.people import People
+from flows.messages import Message
+from flows.school import Person
+from flows.services import App
+
+
+class SlackNotifier:
+    def __init__(self, app: App, people: People, client: Callable[[], WebClient | None]) -> None:
+        self.app, self.people, self.client = app, people, client
+
+    def send(self, target_kind: str, target: str, message: Message) -> str | None:
+        client = self.client()
+        if client is None:
+            return None  # no workspace installed yet (OAuth mode)
+        if target_kind == "channel":
+            channel = self.app.school.safety_channel.slack_channel if target == "safety" else None
+            return post(client, channel, message, self.app, self.people, details=True) if channel else None
+        person = self.app.school.person(target)
+        user_id = self.people.user_id(person, client) if person else None
+        if user_id is None:
+            return None
+        return post(client, dm_channel(client, user_id), message, self.app, self.people, reader=person)
+
+
+def dm_channel(client: WebClient, user_id: str) -> str:
+    return client.conversations_open(users=user_id)["channel"]["id"]
+
+
+def post(client: WebClient, channel: str, message: Message, app: App, people: People,
+         details: bool = False, reader: Person | None = None) -> str:
+    """Post one message (several posts when it is long); the `ts` of the first."""
+    content = app.content(reader)
+
+    def mention(person_id: str) -> str:
+        who = app.school.person(person_id)
+        user_id = people.user_id(who, client) if who else None
+        return f"<@{user_id}>" if user_id else render.escape(who.name if who else person_id)
+
+    first: str | None = None
+    for args in render.posts(message, content, mention, details=details):
+        ts = client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **args)["ts"]
+        first = first or ts
+    return first or ""
+
+
+def post_replies(client: WebClient, channel: str, replies: list[Message], app: App, people: People,
+                 person_id: str | None) -> None:
+    """The answers to what someone typed or clicked, in their language, in order."""
+    content = app.content(app.school.person(person_id))
+    for reply in replies:
+        for args in render.posts(reply, content):
+            client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **args)

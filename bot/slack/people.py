@@ -1,0 +1,69 @@
+"""Slack users ↔ the school's people: by `slack_id` in the config, or by e-mail address.
+
+A person with an `email` but no `slack_id` is found through the Web API (`users.info` for someone who
+writes to the bot, `users.lookupByEmail` to write to someone); the answers are remembered in memory,
+which is only a cache: the config stays the source of truth.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from flows.school import Person, SchoolConfig
+
+log = logging.getLogger(__name__)
+
+
+class People:
+    def __init__(self, school: SchoolConfig) -> None:
+        self.school = school
+        self._lock = threading.Lock()
+        self._by_user: dict[str, str] = {}  # Slack user id → person id
+        self._by_person: dict[str, str] = {}  # person id → Slack user id
+        self._by_email = any(p.email and not p.slack_id for p in school.people)
+
+    def person(self, user_id: str | None, client: WebClient | None = None) -> Person | None:
+        """The school's person for a Slack user id, or None: someone the bot must refuse."""
+        if not user_id:
+            return None
+        found = self.school.by_platform_id("slack", user_id)
+        if found is not None or not self._by_email or client is None:
+            return found
+        with self._lock:
+            if user_id in self._by_user:
+                return self.school.person(self._by_user[user_id])
+        email = self._call(client.users_info, ("user", "profile", "email"), user=user_id)
+        person = self.school.by_platform_id("email", email) if email else None
+        person = person if person is not None and not person.slack_id else None
+        if person is not None:  # only what was found is remembered: a failed look-up is tried again
+            with self._lock:
+                self._by_user[user_id] = person.id
+        return person
+
+    def user_id(self, person: Person, client: WebClient) -> str | None:
+        """Where to write to a person: their configured Slack id, or the one their e-mail address has."""
+        if person.slack_id or not person.email:
+            return person.slack_id
+        with self._lock:
+            if person.id in self._by_person:
+                return self._by_person[person.id]
+        user_id = self._call(client.users_lookupByEmail, ("user", "id"), email=person.email)
+        if user_id:
+            with self._lock:
+                self._by_person[person.id] = user_id
+        return user_id
+
+    @staticmethod
+    def _call(method, path: tuple[str, ...], **kwargs: str) -> str | None:  # type: ignore[no-untyped-def]
+        try:
+            data = method(**kwargs).data
+        except SlackApiError as exc:
+            log.info("Slack user look-up failed (%s)", exc.response.get("error", "?"))
+            return None
+        for key in path:
+            data = data.get(key) if isinstance(data, dict) else None
+        return data if isinstance(data, str) else None

@@ -1,0 +1,166 @@
+"""A fake Slack Web API on 127.0.0.1, in a thread: records every call, answers like Slack, checks Block Kit limits.
+
+Like bolt-python's own tests: the app's WebClient gets `base_url` pointed here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qsl
+
+BOT_USER, BOT_ID, TEAM = "UBOTPEST01", "BBOTPEST01", "T0SCHOOL01"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    response: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.violations: list[str] = []
+        self.delays: dict[str, float] = {}
+        self.emails: dict[str, str] = {}  # Slack user id → e-mail address (users.info, users.lookupByEmail)
+        self._ts = itertools.count(1)
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    params = json.loads(raw or "{}")
+                else:
+                    params = dict(parse_qsl(raw))
+                for key in ("blocks", "view"):
+                    if isinstance(params.get(key), str):
+                        params[key] = json.loads(params[key])
+                auth = self.headers.get("Authorization") or ""
+                method = self.path.rsplit("/", 1)[-1] if self.path.startswith("/api/") else f"response_url{self.path}"
+                body = fake.answer(method, params, auth.removeprefix("Bearer ") or params.get("token"))
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- answering ----------------------------------------------------------------------------------
+    def answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        time.sleep(self.delays.get(method, 0))
+        problems = check_limits(method, params)
+        body = {"ok": False, "error": "invalid_blocks"} if problems else self._answer(method, params)
+        with self._lock:
+            self.calls.append(Call(method, params, token, body))
+            self.violations += problems
+        return body
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        ts = f"1700000000.{next(self._ts):06d}"
+        if method == "auth.test":
+            return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": TEAM, "user": "pestbot",
+                    "team": "Voorbeeldschool", "url": "https://school.slack.com/"}
+        if method in ("chat.postMessage", "chat.update"):
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(params.get("users", "?"))[1:]}}
+        if method in ("views.open", "views.publish", "views.update"):
+            return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **(params.get("view") or {})}}
+        if method == "users.info":
+            user = params.get("user")
+            return {"ok": True, "user": {"id": user, "profile": {"email": self.emails.get(user, "")}}}
+        if method == "users.lookupByEmail":
+            found = [u for u, e in self.emails.items() if e == params.get("email")]
+            return {"ok": True, "user": {"id": found[0]}} if found else {"ok": False, "error": "users_not_found"}
+        if method == "oauth.v2.access":
+            return {"ok": True, "app_id": "A0PESTBOT1", "authed_user": {"id": "U0COORD001"},
+                    "scope": "chat:write,commands", "token_type": "bot", "access_token": "xoxb-installed",
+                    "bot_user_id": BOT_USER, "team": {"id": TEAM, "name": "Voorbeeldschool"},
+                    "enterprise": None, "is_enterprise_install": False}
+        return {"ok": True}
+
+    # --- looking at what was called -----------------------------------------------------------------
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.calls)
+
+    def settle(self, before: int, timeout: float = 5.0, quiet: float = 0.25) -> None:
+        """Wait until something new was called after `before` calls, and then nothing for `quiet` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                n, last = len(self.calls), (self.calls[-1].at if self.calls else 0)
+            if n > before and time.monotonic() - last >= quiet:
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"no Slack API call within {timeout}s ({self.count() - before} new)")
+
+    def posts(self, channel: str | None = None) -> list[dict[str, Any]]:
+        return [c.params for c in self.of("chat.postMessage") if channel is None or c.params.get("channel") == channel]
+
+
+def texts(params: dict[str, Any]) -> str:
+    """Everything a post or view shows as text: fallback, sections, button labels."""
+    parts = [str(params.get("text") or "")]
+    blocks = params.get("blocks") or (params.get("view") or {}).get("blocks") or []
+    for block in blocks:
+        parts.append(str((block.get("text") or {}).get("text") or ""))
+        parts += [str(e.get("text", {}).get("text", "")) for e in block.get("elements", [])]
+    return "\n".join(parts)
+
+
+def buttons(params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for b in params.get("blocks") or [] if b.get("type") == "actions" for e in b["elements"]]
+
+
+def check_limits(method: str, params: dict[str, Any]) -> list[str]:
+    """The Block Kit limits real Slack enforces (it answers invalid_blocks)."""
+    view = params.get("view") or {}
+    blocks = params.get("blocks") or view.get("blocks") or []
+    most = 50 if method.startswith(("chat.", "response_url")) else 100
+    problems = [f"{method}: {len(blocks)} blocks"] if len(blocks) > most else []
+    for block in blocks:
+        text = (block.get("text") or {}).get("text") or ""
+        if len(text) > 3000:
+            problems.append(f"{method}: section of {len(text)}")
+        elements = block.get("elements") or []
+        if block.get("type") == "actions" and len(elements) > 25:
+            problems.append(f"{method}: {len(elements)} buttons")
+        problems += [f"{method}: button text {len(e['text']['text'])}" for e in elements
+                     if e.get("type") == "button" and len(e["text"]["text"]) > 75]
+    title = (view.get("title") or {}).get("text") or ""
+    if len(title) > 24:
+        problems.append(f"{method}: title {title!r}")
+    return problems

@@ -1,0 +1,71 @@
+"""`/pest` and its subcommands, pings with details buttons, and people found by e-mail address."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from slack_sdk import WebClient
+
+from bot.slack.people import People
+from flows.school import SchoolConfig
+from tests.helpers import INTAKE, Chat
+from tests.slack.fake_slack import buttons, texts
+from tests.slack.harness import USERS
+
+MENTOR = USERS["jdevries"]
+
+
+def test_pest_subcommands_answer_in_dutch_and_anything_else_gets_the_help(slack):
+    Chat(slack.app).script(INTAKE)
+    status = slack.command(MENTOR, "status")
+    assert status.status == 200 and status.json()["response_type"] == "ephemeral"
+    assert "Fase 1 – informatie en herstel" in texts(status.json())
+    assert "Wie informeer je in Fase 1" in texts(slack.command(MENTOR, "wie").json())
+    assert "antipestcoördinator (Sharon Duijveman)" in texts(slack.command(MENTOR, "advies").json())
+    assert "pestweb" in texts(slack.command(MENTOR, "tips").json())
+    overview = texts(slack.command(MENTOR, "overzicht").json())
+    assert "Open zaken" in overview and "volgende stap: 1. gesprek met de gepeste leerling" in overview
+    assert "/pest nieuw" in texts(slack.command(MENTOR, "help").json())
+    assert "/pest nieuw" in texts(slack.command(MENTOR, "doe iets").json())
+    assert "geen open zaken" in texts(slack.command(USERS["fyilmaz"], "overzicht").json())
+    assert "mentor: Jan de Vries" in texts(slack.command(USERS["sduijveman"], "overzicht").json())
+
+
+def test_only_mentors_and_the_coordinator_get_the_intake_form(slack):
+    reply = slack.command(USERS["ngroen"], "nieuw")
+    assert "Alleen mentoren en de antipestcoördinator" in texts(reply.json())
+    assert slack.fake.of("views.open") == []
+
+
+def test_a_severe_incident_pings_the_school_leader_and_coordinator_with_a_details_button(slack):
+    Chat(slack.app).script(INTAKE)
+    before = slack.fake.count()
+    slack.dm(MENTOR, "incident Bram sloeg Anna in de kantine")
+    slack.fake.settle(before)
+    slack.sweep()
+    [ping] = slack.fake.posts("C0SAFETY01")
+    assert "<@U0LEADER01>" in texts(ping) and "<@U0COORD001>" in texts(ping) and "<@U0TEAM0001>" not in texts(ping)
+    assert "Ernstig incident" in texts(ping) and [b["action_id"] for b in buttons(ping)] == ["details"]
+    with slack.wired.engine.connect() as connection:
+        stored = connection.execute(sa.text("SELECT platform_message_id FROM outbox")).scalar()
+    assert stored == ping_ts(slack)  # Slack's ts is kept as the message's id
+
+
+def test_people_without_a_slack_id_are_found_by_their_e_mail_address(wired, fake_slack):
+    data = wired.app.school.model_dump()
+    for person in data["people"]:
+        if person["id"] == "jdevries":
+            person.update(slack_id=None, email="jdevries@school.nl")
+    mapping = People(SchoolConfig.model_validate(data))
+    fake_slack.emails["U0NEWMAIL1"] = "jdevries@school.nl"
+    client = WebClient(token="xoxb-test", base_url=fake_slack.url)
+    assert mapping.person("U0NEWMAIL1", client).id == "jdevries"
+    assert mapping.person("U0STRANGER", client) is None
+    assert mapping.user_id(mapping.school.person("jdevries"), client) == "U0NEWMAIL1"
+    assert [c.method for c in fake_slack.calls] == ["users.info", "users.info", "users.lookupByEmail"]
+    mapping.person("U0NEWMAIL1", client)
+    assert len(fake_slack.calls) == 3  # remembered
+
+
+def ping_ts(slack) -> str:
+    [call] = [c for c in slack.fake.calls if c.method == "chat.postMessage" and c.params["channel"] == "C0SAFETY01"]
+    return call.response["ts"]

@@ -1,0 +1,103 @@
+"""Requests that must be refused, escaped, deduplicated or acked fast: the edges of the Slack adapter."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from tests.slack.fake_slack import texts
+from tests.slack.harness import USERS
+
+MENTOR = USERS["jdevries"]
+SECRET_NAME = "Zoë Geheimnaam"
+
+
+def rows(server, table: str) -> int:
+    with server.wired.engine.connect() as connection:
+        return connection.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar()
+
+
+def stored(server) -> dict[str, int]:
+    return {t: rows(server, t) for t in ("cases", "conversations", "receipts", "events", "outbox")}
+
+
+NOTHING = {"cases": 0, "conversations": 0, "receipts": 0, "events": 0, "outbox": 0}
+
+
+@pytest.mark.parametrize("how", ["missing", "wrong", "stale"])
+def test_a_missing_or_wrong_signature_or_stale_timestamp_is_refused_401_and_nothing_changes(slack, how, caplog):
+    caplog.set_level(logging.DEBUG)
+    before = slack.fake.count()
+    body = '{"type":"event_callback","event_id":"Ev1","event":{"type":"message","channel_type":"im",' \
+           f'"user":"{MENTOR}","channel":"D0MENTOR01","text":"nieuw {SECRET_NAME}"}}}}'
+    if how == "missing":
+        reply = slack.request("/slack/events", body, {"Content-Type": "application/json"})
+    elif how == "wrong":
+        now = str(int(time.time()))
+        reply = slack.request("/slack/events", body, {"Content-Type": "application/json",
+                                                      "X-Slack-Request-Timestamp": now,
+                                                      "X-Slack-Signature": "v0=" + "0" * 64})
+    else:
+        reply = slack.signed(body, "application/json", timestamp=int(time.time()) - 5 * 60 - 30)
+    assert reply.status == 401
+    time.sleep(0.2)
+    assert slack.fake.count() == before and stored(slack) == NOTHING
+    assert SECRET_NAME not in caplog.text and "nieuw" not in caplog.text
+
+
+def test_a_signed_request_within_five_minutes_is_accepted(slack):
+    reply = slack.signed('{"type":"url_verification","challenge":"abc123"}', "application/json",
+                         timestamp=int(time.time()) - 4 * 60)
+    assert reply.status == 200 and "abc123" in reply.body
+
+
+def test_user_text_is_escaped_wherever_it_goes_into_mrkdwn(slack):
+    slack.dm(MENTOR, "nieuw")
+    for line in ["2B", "1", "<!channel>, Anna", "<@U0LEADER01> &amp; Bram", "<!here> deed iets & meer", "nee"]:
+        before = slack.fake.count()
+        slack.dm(MENTOR, line)
+        slack.fake.settle(before)
+    case_id = slack.app.uow().__enter__().conversations.get("jdevries").active_case_id
+    before = slack.fake.count()
+    slack.dm(MENTOR, f"details {case_id}")
+    slack.fake.settle(before)
+    shown = "\n".join(texts(p) for p in slack.fake.posts())
+    assert "&lt;!channel&gt;" in shown and "&lt;!here&gt; deed iets &amp; meer" in shown
+    assert "Pester(s): &lt;@U0LEADER01&gt;, Bram" in shown  # Slack sent "&amp;": the mentor typed "&", a separator
+    for raw in ("<!channel>", "<!here>", "<@U0LEADER01>"):
+        assert raw not in shown
+
+
+def test_a_retried_event_changes_the_case_once_and_posts_once(slack):
+    slack.dm(MENTOR, "nieuw")
+    slack.fake.settle(0)
+    posts_before, events_before = len(slack.fake.posts()), rows(slack, "events")
+    for retry in (None, 1, 2, 3):
+        assert slack.dm(MENTOR, "2B", event_id="Ev0RETRY01", retry=retry).status == 200
+    slack.fake.settle(0)
+    time.sleep(0.3)
+    assert rows(slack, "events") == events_before + 1
+    assert len(slack.fake.posts()) == posts_before + 2  # "Genoteerd." and the next question, once
+
+
+def test_the_ack_comes_at_once_when_the_slack_api_is_slow(slack):
+    slack.fake.delays["chat.postMessage"] = 2.0
+    reply = slack.dm(MENTOR, "nieuw")
+    assert reply.status == 200 and reply.seconds < 1.5  # the post alone takes 2 s
+    assert rows(slack, "cases") == 1  # committed before the ack
+    slack.fake.delays.clear()
+    slack.fake.settle(slack.fake.count(), timeout=5, quiet=0.3)  # the replies still arrive, after the ack
+    assert len(slack.fake.posts()) >= 3
+
+
+def test_an_unknown_slack_user_gets_a_polite_refusal_and_nothing_is_stored(slack):
+    slack.dm("U0STRANGER", "nieuw")
+    slack.fake.settle(0)
+    reply = slack.command("U0STRANGER", "status")
+    assert reply.status == 200 and "Sorry, ik ken je niet" in reply.body
+    [post] = slack.fake.posts()
+    assert "Sorry, ik ken je niet" in texts(post) and post["channel"] == "D0STRANGER"
+    assert stored(slack) == NOTHING
