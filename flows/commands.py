@@ -2,30 +2,46 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from flows import render
+from flows import casecommands, render
 from flows.access import can_act, can_open_cases, can_view
 from flows.answers import clean
 from flows.content import Content
 from flows.effects import BOT
-from flows.engine import Outcome, Turn, advance, pending_for, set_pending, transition
+from flows.engine import Outcome, Turn, advance, pending_for, refuse, set_pending, transition
 from flows.model import Case, Reminder, new_case_id, normalise_case_id
 from flows.protocol import MONITORING_STATES, CaseState, Trigger
 from flows.questions import AGREEMENT_QUESTION, Numbered, find, next_question, visible
 
 # Commands that take words after them; the others must be the whole message ("wie?" or "wie moet ik informeren?").
-WITH_ARGUMENT = {"question", "checkin", "incident", "close", "reopen", "open", "details", "language"}
+WITH_ARGUMENT = {"question", "checkin", "incident", "close", "reopen", "open", "details", "language",
+                 "share", "handover", "dossier", "stats"}
 MAX_NOTE = 2000
+# Commands whose argument is one word (a person id, a case id, a school year): "deel van de klas lacht"
+# stays an answer, not a command.
+ONE_WORD = {"share", "handover", "dossier", "stats"}
+# Commands whose argument has a shape: recognised even while a typed answer is awaited ("vraag 3").
+STRUCTURED = {"question": r"\d{1,3}", "open": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}",
+              "details": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}", "language": r"(nl|en)[a-z]*"}
 
 
-def parse_command(content: Content, text: str) -> tuple[str, str] | None:
+def parse_command(content: Content, text: str, awaiting_text: bool = False) -> tuple[str, str] | None:
+    """The command in `text`, if any. While the bot waits for a typed answer, words after a command
+    word are that answer ("Vraag elke week na" is no `vraag`), unless the message starts with "/"."""
     norm = " ".join(text.lower().lstrip("/").split()).rstrip("?!. ")
     whole = content.command(norm)
     if whole is not None:
         return whole, ""
     first, _, rest = norm.partition(" ")
     command = content.command(first)
+    if awaiting_text and not text.startswith("/"):
+        shape = STRUCTURED.get(command or "")
+        if shape is None or not re.fullmatch(shape, rest):
+            return None
+    if command in ONE_WORD and len(rest.split()) > 1:
+        return None
     if command in WITH_ARGUMENT:
         return command, clean(text.lstrip("/").split(None, 1)[1]) if rest else ""
     return None
@@ -42,7 +58,7 @@ def _needs_case(handler: Callable[[Turn, Case, str], Outcome], act: bool = False
             return Outcome().say(turn.content.msg("no_case"))
         allowed = can_act(turn.person, case) if act else can_view(turn.person, case, turn.school)
         if not allowed:
-            return Outcome().say(turn.content.msg("no_access"))
+            return refuse(turn, "answer" if act else "view", case.id)
         return handler(turn, case, argument)
     return run
 
@@ -78,10 +94,10 @@ def _open(turn: Turn, argument: str) -> Outcome:
     content = turn.content
     case = turn.load_case(normalise_case_id(argument)) if argument else None
     if case is None or not can_view(turn.person, case, turn.school):
-        return Outcome().say(content.msg("no_access"))
+        return refuse(turn, "open", case.id if case else None)
     turn.conversation.active_case_id = case.id
     turn.case = case
-    outcome = Outcome()
+    outcome = Outcome().record(turn, "view", case.id, what="open")
     set_pending(turn, outcome, None)
     outcome.say(content.msg("case_opened", case=render.label(case)), case)
     if can_act(turn.person, case) and case.state is not CaseState.CLOSED:
@@ -91,17 +107,17 @@ def _open(turn: Turn, argument: str) -> Outcome:
 
 def _details(turn: Turn, argument: str) -> Outcome:
     case = turn.load_case(normalise_case_id(argument)) if argument else turn.case
-    if case is None:
-        return Outcome().say(turn.content.msg("no_access" if argument else "no_case"))
-    if not can_view(turn.person, case, turn.school):
-        return Outcome().say(turn.content.msg("no_access"))
-    outcome = Outcome(replies=[render.details(case, turn.content, turn.school)])
-    outcome.event(case, turn, "viewed", what="details")
-    return outcome
+    if case is None and not argument:
+        return Outcome().say(turn.content.msg("no_case"))
+    if case is None or not can_view(turn.person, case, turn.school):
+        return refuse(turn, "details", case.id if case else None)
+    return Outcome(replies=[render.details(case, turn.content, turn.school)]).record(turn, "view", case.id,
+                                                                                      what="details")
 
 
 def _status(turn: Turn, case: Case, _: str) -> Outcome:
-    return Outcome(replies=[render.status(case, turn.content, turn.school, turn.now)])
+    return Outcome(replies=[render.status(case, turn.content, turn.school, turn.now)]).record(
+        turn, "view", case.id, what="status")
 
 
 def _who(turn: Turn, _: str) -> Outcome:
@@ -225,6 +241,8 @@ def _language(turn: Turn, argument: str) -> Outcome:
 
 
 _COMMANDS: dict[str, Callable[[Turn, str], Outcome]] = {
+    "dossier": casecommands.dossier, "overview": casecommands.overview, "stats": casecommands.stats,
+    "share": _needs_case(casecommands.share), "handover": _needs_case(casecommands.hand_over),
     "new": _new, "cases": _cases, "open": _open, "details": _details, "who": _who, "advice": _advice,
     "tips": _tips, "help": _help, "language": _language,
     "status": _needs_case(_status),

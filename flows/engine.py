@@ -16,7 +16,7 @@ from flows.answers import Invalid, clean, options_for, parse, parse_agreement_pa
 from flows.content import Content
 from flows.effects import Effects, on_transition
 from flows.messages import Message
-from flows.model import Agreement, Case, Conversation, Event
+from flows.model import Agreement, AuditRecord, Case, Conversation, Event
 from flows.protocol import PHASE_STATES, CaseMachineModel, CaseState, Trigger, allowed_triggers, fire
 from flows.questions import EVALUATION, Numbered, find, next_question, required_open
 from flows.school import Person, SchoolConfig
@@ -35,6 +35,8 @@ class Turn:
     # Cross-case look-ups, given by the service (the engine does no I/O itself).
     load_case: Callable[[str], Case | None] = lambda _id: None
     my_cases: Callable[[], list[Case]] = lambda: []
+    # The turn's unit of work, for the few commands that read more than one case (overview, stats, dossier).
+    uow: Any = None
 
 
 @dataclass
@@ -43,6 +45,8 @@ class Outcome:
     effects: Effects = field(default_factory=Effects)
     new_case: Case | None = None
     changed: bool = False
+    # Looks, exports and refusals, committed with the turn (changes are recorded from the events).
+    audit: list[AuditRecord] = field(default_factory=list)
 
     def say(self, text: str, case: Case | None = None) -> Outcome:
         self.replies.append(Message(text=text, case_id=case.id if case else None))
@@ -53,6 +57,16 @@ class Outcome:
         case.updated_at = turn.now
         self.changed = True
 
+    def record(self, turn: Turn, action: str, case_id: str | None = None, **detail: Any) -> Outcome:
+        """An audit record (who, what, when, which case); `detail` holds ids and counts, never a child's data."""
+        self.audit.append(AuditRecord(turn.now, turn.person.id, action, case_id, detail))
+        return self
+
+
+def refuse(turn: Turn, what: str, case_id: str | None = None) -> Outcome:
+    """'Geen toegang', on record: also a guessed or unknown case id."""
+    return Outcome().say(turn.content.msg("no_access")).record(turn, "denied", case_id, what=what)
+
 
 def handle_text(turn: Turn, text: str) -> Outcome:
     from flows.commands import parse_command, run_command
@@ -60,14 +74,14 @@ def handle_text(turn: Turn, text: str) -> Outcome:
     text = clean(text)
     if not text:
         return Outcome().say(turn.content.msg("empty"))
-    command = parse_command(turn.content, text)
+    command = parse_command(turn.content, text, awaiting_text=awaiting_text(turn))
     if command is not None:
         return run_command(turn, *command)
     case = turn.case
     if case is None:
         return Outcome().say(turn.content.msg("no_case"))
     if not can_act(turn.person, case):
-        return Outcome().say(turn.content.msg("no_access"))
+        return refuse(turn, "answer", case.id)
     if case.state is CaseState.CLOSED:
         return Outcome().say(turn.content.msg("closed_case_input", case=case.id), case)
     pending = pending_for(turn)
@@ -84,7 +98,7 @@ def handle_choice(turn: Turn, question_id: str, value: str) -> Outcome:
     """A click on a button of an earlier message: answers exactly that question of that case, once."""
     case, content = turn.case, turn.content
     if case is None or not can_act(turn.person, case):
-        return Outcome().say(content.msg("no_access"))
+        return refuse(turn, "answer", case.id if case else None)
     numbered = find(case, content, question_id)
     if numbered is None or case.state is CaseState.CLOSED:
         return Outcome().say(content.msg("choice_outdated", case=case.id), case)
@@ -92,6 +106,19 @@ def handle_choice(turn: Turn, question_id: str, value: str) -> Outcome:
     if existing is not None and existing.value not in ("no", None):
         return Outcome().say(content.msg("already_answered", number=numbered.number), case)
     return answer(turn, case, numbered, value)
+
+
+def awaiting_text(turn: Turn) -> bool:
+    """Is the bot waiting for words (a text, names, a date, a part of an agreement) from this person?"""
+    case = turn.case
+    if case is None or case.state is CaseState.CLOSED or not can_act(turn.person, case):
+        return False
+    pending = pending_for(turn)
+    if pending and pending.get("part"):
+        return True
+    numbered = find(case, turn.content, pending["question"]) if pending else None
+    numbered = numbered or next_question(case, turn.content, turn.now)
+    return numbered is not None and numbered.question.kind in ("text", "students", "date", "agreement")
 
 
 def pending_for(turn: Turn) -> dict[str, Any] | None:

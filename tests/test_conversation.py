@@ -190,7 +190,8 @@ def test_severe_incident_from_monitoring_goes_to_fase3_and_pings(app):
 def test_close_and_reopen_return_to_the_same_phase(app):
     chat = Chat(app)
     chat.script(INTAKE + ["ja"])
-    chat.say("sluit verkeerd gemeld")
+    assert "Genoteerd" in chat.say("sluit aan bij wat de docenten zagen")  # the bot awaited a typed answer
+    chat.say("/sluit verkeerd gemeld")  # "/" makes it a command
     assert chat.case().state is CaseState.CLOSED
     assert "gesloten" in chat.say("ja")
     chat.say("heropen toch wel pesten")
@@ -296,3 +297,19 @@ def test_a_redelivered_request_changes_nothing_and_says_nothing(app):
     assert first and again == [] and chat.case().version == version
     click = handle_click(app, "jdevries", chat.case_id(), "restorative_talk", "1", dedupe_key="slack:A1")
     assert click and handle_click(app, "jdevries", chat.case_id(), "restorative_talk", "1", dedupe_key="slack:A1") == []
+
+
+def test_a_typed_answer_that_starts_with_a_command_word_is_an_answer(app):
+    chat = Chat(app)
+    chat.script(INTAKE + FASE1[:4])  # asking how the agreement is checked
+    chat.say("Vraag elke week na bij de gepeste leerling")
+    assert "Wat gebeurt er als de afspraak niet wordt nageleefd?" in chat.transcript[-1]
+    chat.say("Sluit aan bij fase 3: gesprek met de ouders")
+    case = chat.case()
+    assert case.state is CaseState.FASE1 and case.agreements[0].how_checked.startswith("Vraag elke week")
+    assert case.agreements[0].if_broken.startswith("Sluit aan")
+    # A whole-message command still works while waiting, and "/" makes any command explicit.
+    chat.say("ja")  # agreements on paper
+    chat.say("status")
+    assert "Nog open" in chat.transcript[-1]
+    assert "Dat kan niet in Fase 1" in chat.say("/heropen toch")
