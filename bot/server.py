@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -17,6 +18,7 @@ from bot.worker import run_forever
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack and Teams requests are far smaller; anything bigger is refused (413)
+NOTIFIER = web.AppKey("notifier", CompositeNotifier)
 
 
 class NotConfigured(RuntimeError):
@@ -43,16 +45,16 @@ def create_web_app(wired: Wired, server: ServerSettings, slack: SlackSettings, t
     if not notifiers:
         raise NotConfigured("Geen Slack of Teams ingesteld: zet SLACK_SIGNING_SECRET en SLACK_BOT_TOKEN, "
                             "of MICROSOFT_APP_ID en MICROSOFT_APP_PASSWORD. Zonder platform: 'pestbot chat'.")
-    web_app["notifier"] = CompositeNotifier(notifiers)
+    web_app[NOTIFIER] = CompositeNotifier(notifiers)
     if run_worker:
-        web_app.cleanup_ctx.append(_worker(wired, web_app["notifier"], server))
+        web_app.cleanup_ctx.append(_worker(wired, web_app[NOTIFIER], server))
     return web_app
 
 
 def _worker(wired: Wired, notifier: CompositeNotifier, server: ServerSettings):  # type: ignore[no-untyped-def]
     async def context(_: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(run_forever(wired.app, notifier, server.worker_interval, server.worker_batch,
-                                               server.worker_concurrency))
+                                               server.worker_concurrency, timedelta(seconds=server.worker_lease)))
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -17,6 +17,9 @@ from flows.school import Person
 from flows.services import App
 
 
+METADATA_EVENT = "pestbot_delivery"
+
+
 class SlackNotifier:
     def __init__(self, app: App, people: People, client: Callable[[], WebClient | None]) -> None:
         self.app, self.people, self.client = app, people, client
@@ -33,6 +36,28 @@ class SlackNotifier:
         if user_id is None:
             return None
         return post(client, dm_channel(client, user_id), message, self.app, self.people, reader=person)
+
+    def delivered(self, target_kind: str, target: str, key: str) -> str | None:
+        """The `ts` of a message we posted with this delivery key, if Slack has it (after a crash mid-send).
+
+        Each first post carries the key as message metadata; the channel's recent history is searched.
+        """
+        client = self.client()
+        if client is None:
+            return None
+        if target_kind == "channel":
+            channel = self.app.school.safety_channel.slack_channel if target == "safety" else None
+        else:
+            person = self.app.school.person(target)
+            user_id = self.people.user_id(person, client) if person else None
+            channel = dm_channel(client, user_id) if user_id else None
+        if channel is None:
+            return None
+        history = client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+        for found in history.get("messages") or []:
+            if ((found.get("metadata") or {}).get("event_payload") or {}).get("key") == key:
+                return found.get("ts")
+        return None
 
 
 def dm_channel(client: WebClient, user_id: str) -> str:
@@ -51,6 +76,8 @@ def post(client: WebClient, channel: str, message: Message, app: App, people: Pe
 
     first: str | None = None
     for args in render.posts(message, content, mention, details=details):
+        if first is None and message.delivery_key:  # lets `delivered` find it again after a crash
+            args = {**args, "metadata": {"event_type": METADATA_EVENT, "event_payload": {"key": message.delivery_key}}}
         ts = client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **args)["ts"]
         first = first or ts
     return first or ""

@@ -18,7 +18,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.settings import SlackSettings
 
-SCOPES = ["chat:write", "commands", "im:history", "im:write", "users:read", "users:read.email"]
+SCOPES = ["chat:write", "commands", "groups:history", "im:history", "im:write", "users:read", "users:read.email"]
 STATE_SECONDS = 600
 
 

@@ -31,6 +31,9 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.violations: list[str] = []
         self.delays: dict[str, float] = {}
+        # Methods that are carried out at once but answered only after a delay: the caller may die
+        # in between and not know the message arrived (method → seconds).
+        self.hangs: dict[str, float] = {}
         self.emails: dict[str, str] = {}  # Slack user id → e-mail address (users.info, users.lookupByEmail)
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -50,11 +53,14 @@ class FakeSlack:
                 method = self.path.rsplit("/", 1)[-1] if self.path.startswith("/api/") else f"response_url{self.path}"
                 body = fake.answer(method, params, auth.removeprefix("Bearer ") or params.get("token"))
                 data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the caller died waiting (the crash tests kill it on purpose)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -79,6 +85,7 @@ class FakeSlack:
         with self._lock:
             self.calls.append(Call(method, params, token, body))
             self.violations += problems
+        time.sleep(self.hangs.get(method, 0))
         return body
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +95,12 @@ class FakeSlack:
                     "team": "Voorbeeldschool", "url": "https://school.slack.com/"}
         if method in ("chat.postMessage", "chat.update"):
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts}}
+        if method == "conversations.history":
+            with self._lock:
+                posted = [c for c in self.calls if c.method == "chat.postMessage"
+                          and c.params.get("channel") == params.get("channel") and c.response.get("ok")]
+            return {"ok": True, "messages": [{"ts": c.response["ts"], "text": c.params.get("text", ""),
+                                              "metadata": c.params.get("metadata")} for c in reversed(posted)]}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method == "conversations.open":

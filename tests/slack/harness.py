@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
-from bot.server import create_web_app
+from bot.server import NOTIFIER, create_web_app
 from bot.settings import ServerSettings, SlackSettings, TeamsSettings
 from bot.wiring import Wired
 from bot.worker import sweep
@@ -52,7 +52,7 @@ class Server:
         self.thread.start()
         teams = TeamsSettings(app_id="", app_password="", insecure_dev=False)
         self.web_app = create_web_app(self.wired, ServerSettings(), self.settings, teams, run_worker=False)
-        self.notifier = self.web_app["notifier"]
+        self.notifier = self.web_app[NOTIFIER]
         self.runner = web.AppRunner(self.web_app)
 
         async def start() -> int:

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.server import create_web_app
+from bot.server import NOTIFIER, create_web_app
 from bot.settings import ServerSettings, SlackSettings, TeamsSettings
 from bot.worker import sweep
 
@@ -106,7 +106,7 @@ class Teams:
         self.loop, self.wired, self.app, self.connector = loop, wired, wired.app, connector
         self.web_app, self.url = web_app, f"http://127.0.0.1:{port}/api/messages"
         self.ids = itertools.count(1)
-        [self.notifier] = web_app["notifier"].notifiers  # the Teams notifier behind the composite
+        [self.notifier] = web_app[NOTIFIER].notifiers  # the Teams notifier behind the composite
 
     def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> int:
         request = urllib.request.Request(self.url, data=json.dumps(activity).encode(), method="POST",
@@ -156,7 +156,7 @@ class Teams:
                           "eventType": "teamMemberAdded"}))
 
     def sweep(self) -> tuple[int, int]:
-        return sweep(self.app, self.web_app["notifier"])
+        return sweep(self.app, self.web_app[NOTIFIER])
 
     def rows(self, table: str) -> list[dict[str, Any]]:
         with self.wired.engine.connect() as connection:
