@@ -34,6 +34,9 @@ def create_web_app(wired: Wired, server: ServerSettings, slack: SlackSettings, t
     web_app = web.Application(client_max_size=MAX_BODY)
     web_app.router.add_get("/healthz", healthz)
     notifiers: list[PlatformNotifier] = []
+    if (slack.bot_token or slack.client_id) and not slack.signing_secret:
+        raise NotConfigured("SLACK_SIGNING_SECRET ontbreekt: zonder kan niemand controleren dat een verzoek van Slack "
+                            "komt. Zet het geheim uit de Slack-app (Basic Information → Signing Secret).")
     if slack.enabled:
         from bot.slack.http import mount as mount_slack
 

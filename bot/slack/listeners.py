@@ -21,6 +21,7 @@ from bot.slack.notify import dm_channel
 from bot.slack.people import People
 from flows.access import can_open_cases
 from flows.messages import Message
+from flows.receipts import first_delivery
 from flows.services import App, add_agreement, handle_click, handle_message, overview, run_command, start_case
 
 SUBCOMMANDS = {"status": "status", "wie": "who", "advies": "advice", "tips": "tips"}
@@ -53,7 +54,8 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
             replies = refusal()
         elif word in ("nieuw", "new"):
             if can_open_cases(person):
-                context[VIEW] = views.intake(content_for(person.id), app.school)
+                if first_delivery(app, f"command:{command.get('trigger_id')}"):  # a replay opens nothing
+                    context[VIEW] = views.intake(content_for(person.id), app.school)
                 return ack()
             replies = run_command(app, person.id, "new")  # the service's refusal, nothing stored
         elif word in SUBCOMMANDS:
@@ -62,6 +64,8 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
             replies = [overview(app, person.id)]
         else:
             replies = [Message(text=content_for(person.id).msg("slack_help"))]
+        if not replies:
+            return ack()  # a replayed command: it was answered the first time
         content = content_for(person.id if person else None)
         parts = render.batches([block for reply in replies for block in render.blocks(reply, content)])
         text = render.fallback(replies[-1]) if replies else ""

@@ -52,8 +52,8 @@ def signing_key(monkeypatch):
     server.shutdown()
 
 
-def token(key, kid: str, service_url: str, audience: str = APP_ID, issuer: str = ISSUER) -> str:
-    now = int(time.time())
+def token(key, kid: str, service_url: str, audience: str = APP_ID, issuer: str = ISSUER, age: int = 0) -> str:
+    now = int(time.time()) - age
     claims = {"iss": issuer, "aud": audience, "serviceurl": service_url, "nbf": now - 10, "exp": now + 600}
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
@@ -69,6 +69,8 @@ def test_a_token_signed_by_the_channel_is_accepted_and_a_wrong_one_refused(start
         "other service url": token(key, kid, "https://smba.example/evil/"),
         "other key": token(rsa.generate_private_key(public_exponent=65537, key_size=2048), kid, url),
         "unknown key id": token(key, "k-unknown", url),
+        "expired an hour ago": token(key, kid, url, age=4200),
+        "other issuer": token(key, kid, url, issuer="https://sts.example/evil"),
     }
     for reason, bad in wrong.items():
         assert teams.post(install, {"Authorization": f"Bearer {bad}"}) == 401, reason

@@ -1,0 +1,3 @@
+"""The Slack harness fixtures, for the reliability tests that go through the real Slack endpoint."""
+
+from tests.slack.conftest import fake_slack, slack  # noqa: F401 - fixtures
