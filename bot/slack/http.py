@@ -9,7 +9,9 @@ in a worker thread, so the event loop stays free while a listener commits its tu
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt import BoltRequest, BoltResponse
@@ -36,8 +38,18 @@ def mount(web_app: web.Application, wired: Wired, slack: SlackSettings, server: 
         if not (timestamp.isdigit() and signature and verifier.is_valid(raw, timestamp, signature)):
             log.info("refused a Slack request with a missing or wrong signature (%s bytes)", len(raw))
             return web.json_response({"error": "invalid request"}, status=401)
-        bolt_request = BoltRequest(body=raw, query=request.query_string, headers=_headers(request))
-        return _response(await asyncio.to_thread(bot.bolt.dispatch, bolt_request))
+        if not _well_formed(raw, request.content_type):
+            log.info("refused a signed Slack request that is not a Slack payload (%s bytes)", len(raw))
+            return web.json_response({"error": "malformed request"}, status=400)
+        try:
+            bolt_request = BoltRequest(body=raw, query=request.query_string, headers=_headers(request))
+            return _response(await asyncio.to_thread(bot.bolt.dispatch, bolt_request))
+        except (LookupError, TypeError, AttributeError, ValueError) as exc:
+            # Bolt's parsing assumes Slack's shapes (an `actions` list with one action, say); a signed
+            # payload without them is malformed, not a server error. Our listeners' own errors are
+            # handled inside Bolt and never reach here.
+            log.info("refused a malformed Slack payload (%s)", type(exc).__name__)
+            return web.json_response({"error": "malformed request"}, status=400)
 
     web_app.router.add_post(EVENTS, events)
     flow = bot.bolt.oauth_flow
@@ -54,6 +66,37 @@ def mount(web_app: web.Application, wired: Wired, slack: SlackSettings, server: 
         web_app.router.add_get(flow.redirect_uri_path, redirect)
     web_app[SLACK_BOT] = bot
     return bot.notifier
+
+
+# The parts of a payload Bolt reads before any listener runs, and the type each must have.
+_SHAPES: dict[str, dict[str, type]] = {
+    "event_callback": {"event": dict},
+    "block_actions": {"actions": list, "user": dict},
+    "view_submission": {"view": dict, "user": dict},
+    "view_closed": {"view": dict, "user": dict},
+}
+
+
+def _well_formed(raw: str, content_type: str) -> bool:
+    """What Slack sends and Bolt can parse: a JSON object, or a form whose `payload` (if any) is one,
+    with the parts Bolt reads shaped as Slack shapes them. Anything else is refused with 400."""
+    try:
+        if content_type == "application/json":
+            body = json.loads(raw)
+        else:
+            payload = parse_qs(raw).get("payload")
+            if payload is None:
+                return True  # a slash command or ssl_check: flat form fields
+            body = json.loads(payload[0])
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    shape = _SHAPES.get(body.get("type") if isinstance(body.get("type"), str) else "", {})
+    if not all(isinstance(body.get(key), kind) for key, kind in shape.items()):
+        return False
+    actions = body.get("actions")
+    return actions is None or (bool(actions) and all(isinstance(a, dict) for a in actions))
 
 
 def _headers(request: web.Request) -> dict[str, list[str]]:
