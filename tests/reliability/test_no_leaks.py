@@ -43,3 +43,30 @@ def test_database_errors_carry_no_parameters(wired):
         assert "Anna de Jong" not in str(exc)
     else:
         raise AssertionError("the duplicate key was accepted")
+
+
+def _logged(caplog) -> str:
+    return "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+
+
+SLACK_SECRETS = SECRETS + ["xoxb-test", "8f742231b10e8888abcd99yyyzzz85a5"]
+
+
+def test_a_whole_slack_case_logs_no_child_data_token_or_secret(slack, clock, caplog):
+    from tests.slack.test_whole_case import test_a_whole_case_from_pest_nieuw_to_closed as whole_case
+
+    caplog.set_level(logging.DEBUG)
+    whole_case(slack, clock)
+    logged = _logged(caplog)
+    assert caplog.records
+    assert [s for s in SLACK_SECRETS if s in logged] == []
+
+
+def test_a_whole_teams_case_logs_no_child_data(teams, clock, caplog):
+    from tests.teams.test_teams_flow import test_a_whole_case_in_teams_from_the_first_message_to_closed as whole_case
+
+    caplog.set_level(logging.DEBUG)
+    whole_case(teams, clock)
+    logged = _logged(caplog)
+    assert caplog.records
+    assert [s for s in SECRETS if s in logged] == []
