@@ -1,0 +1,139 @@
+"""The database goes away under the bot: the next request succeeds, nothing is half written.
+
+pool_pre_ping replaces connections that died; a turn whose connection dies mid-transaction is rolled
+back whole by the server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.settings import EXAMPLE_CONFIG
+from bot.wiring import build
+from flows.services import handle_message
+from tests.fakes import FakeClock
+from tests.helpers import INTAKE, Chat
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def pg_app(pg_schema_url):
+    from tests.conftest import _reset_postgres
+
+    _reset_postgres(pg_schema_url)
+    wired = build(EXAMPLE_CONFIG, pg_schema_url, FakeClock())
+    yield wired
+    wired.engine.dispose()
+
+
+def terminate_our_connections(url: str) -> int:
+    admin = sa.create_engine(url.split("?")[0])
+    with admin.begin() as connection:
+        killed = connection.execute(sa.text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'pestbot-test'"
+        )).scalar()
+    admin.dispose()
+    return killed
+
+
+def test_connections_killed_by_the_server_are_replaced(pg_schema_url):
+    from tests.conftest import _reset_postgres
+
+    _reset_postgres(pg_schema_url)
+    url = pg_schema_url + "&application_name=pestbot-test"
+    wired = build(EXAMPLE_CONFIG, url, FakeClock())
+    try:
+        chat = Chat(wired.app)
+        chat.script(INTAKE[:3])
+        assert terminate_our_connections(url) >= 1  # the pooled connection is dead now
+        assert "Genoteerd" in chat.say("Anna de Jong")
+        assert chat.case().value("bullied") == ["Anna de Jong"]
+    finally:
+        wired.engine.dispose()
+
+
+def test_a_turn_cut_off_mid_transaction_writes_nothing(pg_schema_url):
+    from tests.conftest import _reset_postgres
+
+    _reset_postgres(pg_schema_url)
+    url = pg_schema_url + "&application_name=pestbot-test"
+    wired = build(EXAMPLE_CONFIG, url, FakeClock())
+    app = wired.app
+    try:
+        chat = Chat(app)
+        chat.script(INTAKE[:3])
+        before = chat.case().version
+        # A turn that stalls after its first writes; its connection is killed before it commits.
+        stalled = threading.Event()
+        original = app.uow
+
+        def slow_uow():  # type: ignore[no-untyped-def]
+            uow = original()
+            commit = uow.commit
+
+            def late_commit() -> None:
+                uow.session.flush()
+                stalled.set()
+                time.sleep(1.0)
+                commit()
+            uow.commit = late_commit
+            return uow
+
+        app.uow = slow_uow
+        result: list[object] = []
+        worker = threading.Thread(target=lambda: result.append(_safe(handle_message, app, "jdevries", "Anna de Jong")))
+        worker.start()
+        assert stalled.wait(10)
+        terminate_our_connections(url)
+        worker.join(20)
+        app.uow = original
+        assert chat.case().version == before and chat.case().answer("bullied") is None  # nothing half written
+        assert "Genoteerd" in chat.say("Anna de Jong")  # and the next request succeeds
+    finally:
+        wired.engine.dispose()
+
+
+def _safe(fn, *args):  # type: ignore[no-untyped-def]
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - the cut-off turn may fail; it must not half-write
+        return exc
+
+
+def _can_restart() -> str | None:
+    if shutil.which("pg_ctlcluster") is None or not Path("/etc/postgresql").is_dir():
+        return "pg_ctlcluster is not on this machine"
+    if os.geteuid() != 0:
+        return "restarting PostgreSQL needs root"
+    return None
+
+
+def test_postgresql_restarted_during_a_run(pg_app):
+    reason = _can_restart()
+    if reason:
+        if os.environ.get("PESTBOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PESTBOT_REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(reason)
+    chat = Chat(pg_app.app)
+    chat.script(INTAKE[:3])
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True, timeout=120)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            reply = chat.say("Anna de Jong")
+            break
+        except sa.exc.OperationalError:
+            assert time.monotonic() < deadline, "PostgreSQL did not come back"
+            time.sleep(0.5)
+    assert "Genoteerd" in reply and chat.case().value("bullied") == ["Anna de Jong"]
