@@ -49,15 +49,19 @@ def chat(
 
     settings = _settings(db, config)
     clock = OffsetClock()
+    from bot.keys import KeyProblem
+
     try:
         wired = build(settings.config, settings.database_url, clock)
     except SourceError as exc:
         return _fail(f"Pestbot kan niet starten; de configuratie klopt niet:\n{exc}")
+    except KeyProblem as exc:
+        return _fail(f"Pestbot kan niet starten:\n{exc}")
     school = wired.app.school
     person = school.person(as_person) if as_person else school.with_role(Role.MENTOR)[0]
     if person is None:
         return _fail(f"Onbekende persoon '{as_person}'. Kies uit: {', '.join(p.id for p in school.people)}.")
-    console = Console(wired.app, clock, person.id, KeyValue(wired.app.uow))
+    console = Console(wired.app, clock, person.id, KeyValue(wired.app.uow), exports=settings.exports)
     console.run(input_lines(None if sys.stdin.isatty() else sys.stdin))
 
 
@@ -102,9 +106,10 @@ def serve(
 def worker(db: str | None = DbOption, config: Path | None = ConfigOption) -> None:
     """Alleen de worker: herinneringen en berichten bezorgen (naast een of meer servers)."""
     import asyncio
+    from datetime import timedelta
 
     from bot.clock import SystemClock
-    from bot.server import NotConfigured, create_web_app
+    from bot.server import NOTIFIER, NotConfigured, create_web_app
     from bot.settings import ServerSettings, SlackSettings, TeamsSettings
     from bot.wiring import build
     from bot.worker import run_forever
@@ -113,11 +118,11 @@ def worker(db: str | None = DbOption, config: Path | None = ConfigOption) -> Non
     server = ServerSettings()
     try:
         wired = build(settings.config, settings.database_url, SystemClock())
-        notifier = create_web_app(wired, server, SlackSettings(), TeamsSettings(), run_worker=False)["notifier"]
+        notifier = create_web_app(wired, server, SlackSettings(), TeamsSettings(), run_worker=False)[NOTIFIER]
     except NotConfigured as exc:
         return _fail(f"Pestbot kan niet starten:\n{exc}")
     asyncio.run(run_forever(wired.app, notifier, server.worker_interval, server.worker_batch,
-                            server.worker_concurrency))
+                            server.worker_concurrency, timedelta(seconds=server.worker_lease)))
 
 
 @app.command()
@@ -167,6 +172,139 @@ def outbox_retry(
 
     count = retry_failed(_wired(db, config).app, ids or None)
     typer.echo(f"{count} bericht(en) worden opnieuw bezorgd.")
+
+
+AsOption = typer.Option(..., "--as", help="wie dit doet (id uit de configuratie); het staat in het logboek")
+
+
+def _write(path: Path, data: bytes) -> Path:
+    """Files with children's data: readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+@app.command("export")
+def export(
+    case: str = typer.Argument(..., help="het zaaknummer"),
+    as_person: str = AsOption,
+    fmt: str = typer.Option("html", "--format", help="html of pdf"),
+    out: Path | None = typer.Option(None, "--out", help="het bestand (standaard dossier-ZAAK.html/.pdf)"),
+    db: str | None = DbOption, config: Path | None = ConfigOption,
+) -> None:
+    """Het dossier van een zaak (tijdlijn, antwoorden, afspraken), voor het gesprek in fase 3 of 4."""
+    from flows.dossier import export_dossier
+
+    if fmt not in ("html", "pdf"):
+        return _fail("Kies --format html of --format pdf.")
+    result = export_dossier(_wired(db, config).app, as_person, case, fmt)
+    if result is None:
+        return _fail("Geen toegang: die zaak bestaat niet of je bent er niet bij betrokken.")
+    typer.echo(f"Dossier geschreven: {_write(out or Path(result.filename), result.data)}")
+
+
+@app.command("stats")
+def stats(
+    year: str | None = typer.Option(None, "--year", help="schooljaar, bijvoorbeeld 2026-2027 (standaard dit jaar)"),
+    as_person: str = AsOption,
+    out: Path = typer.Option(Path("."), "--out", help="de map voor de CSV en de grafiek"),
+    db: str | None = DbOption, config: Path | None = ConfigOption,
+) -> None:
+    """Geanonimiseerde cijfers per schooljaar (CSV en grafiek); aantallen onder 5 staan als '<5'."""
+    from bot.chart import write_chart
+    from flows.stats import chart_series, parse_year, statistics, to_csv
+
+    if year is not None and parse_year(year) is None:
+        return _fail("Schrijf het schooljaar als 2026-2027.")
+    app_ = _wired(db, config).app
+    figures = statistics(app_, as_person, parse_year(year) if year else None)
+    if figures is None:
+        return _fail("Geen toegang: de cijfers zijn voor de antipestcoördinator en het team sociale veiligheid.")
+    content = app_.content(app_.school.person(as_person))
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / f"pestbot-stats-{figures.year}.csv"
+    csv_path.write_text(to_csv(figures, content), encoding="utf-8")
+    png = write_chart(chart_series(figures, content), f"{app_.school.name} – {figures.year}",
+                      out / f"pestbot-stats-{figures.year}.png")
+    typer.echo(f"Geschreven: {csv_path} en {png}")
+
+
+def _platform_notifier(wired):  # type: ignore[no-untyped-def]
+    """The platforms' notifier when Slack or Teams is configured (to delete the bot's posts), else None."""
+    from bot.server import NotConfigured, create_web_app
+    from bot.settings import ServerSettings, SlackSettings, TeamsSettings
+
+    try:
+        return create_web_app(wired, ServerSettings(), SlackSettings(), TeamsSettings(), run_worker=False)["notifier"]
+    except NotConfigured:
+        return None
+
+
+@app.command("purge")
+def purge(
+    dry_run: bool = typer.Option(False, "--dry-run", help="alleen laten zien wat weg zou gaan"),
+    as_person: str | None = typer.Option(None, "--as", help="standaard de bewaartermijn-taak zelf (pestbot)"),
+    db: str | None = DbOption, config: Path | None = ConfigOption,
+) -> None:
+    """Verwijder gesloten zaken na de bewaartermijn, met de berichten van de bot waar het platform dat toestaat."""
+    from flows.retention import BOT, purge_expired
+
+    wired = _wired(db, config)
+    notifier = None if dry_run else _platform_notifier(wired)
+    report = purge_expired(wired.app, as_person or BOT, notifier, dry_run)
+    if report is None:
+        return _fail("Geen toegang: opschonen is voor de antipestcoördinator.")
+    head = "Zou verwijderen" if dry_run else "Verwijderd"
+    typer.echo(f"Bewaartermijn {wired.app.school.retention_months} maanden: gesloten vóór "
+               f"{report.cutoff:%d-%m-%Y}. {head}: {len(report.cases)} zaak/zaken.")
+    for item in report.cases:
+        counts = ", ".join(f"{k} {v}" for k, v in item.counts.items())
+        typer.echo(f"  zaak {item.case_id} (gesloten {item.closed_at:%d-%m-%Y}): {counts}; berichten in de chat "
+                   f"verwijderd {item.posts_deleted}, niet verwijderd {item.posts_kept}")
+
+
+@app.command("erase-student")
+def erase_student(
+    name: str = typer.Argument(..., help="de volledige naam van de leerling"),
+    as_person: str = AsOption, db: str | None = DbOption, config: Path | None = ConfigOption,
+) -> None:
+    """Wis de naam van een leerling uit elke zaak (AVG-verzoek); het verslag noemt waar."""
+    from flows.retention import erase_student as erase
+
+    report = erase(_wired(db, config).app, as_person, name)
+    if report is None:
+        return _fail("Geen toegang: wissen is voor de antipestcoördinator.")
+    for case_id, where in report.items():
+        typer.echo(f"  zaak {case_id}: " + ", ".join(f"{k} {v}" for k, v in where.items()))
+    typer.echo(f"Gewist in {len(report)} zaak/zaken.")
+
+
+@app.command("inzage")
+def inzage(
+    name: str = typer.Argument(..., help="de volledige naam van de leerling"),
+    as_person: str = AsOption,
+    out: Path = typer.Option(..., "--out", help="het bestand (.html of .pdf)"),
+    db: str | None = DbOption, config: Path | None = ConfigOption,
+) -> None:
+    """Wat Pestbot over een leerling bewaart (inzageverzoek), met andere kinderen onherkenbaar gemaakt."""
+    from flows.dossier import to_html
+    from flows.retention import inzage as access_request
+
+    wired = _wired(db, config)
+    doc = access_request(wired.app, as_person, name)
+    if doc is None:
+        return _fail("Geen toegang: inzageverzoeken zijn voor de antipestcoördinator.")
+    data = wired.app.renderers["pdf"](doc) if out.suffix.lower() == ".pdf" else to_html(doc)
+    typer.echo(f"Inzage geschreven: {_write(out, data)}")
+
+
+@app.command("key")
+def key() -> None:
+    """Maak een nieuwe sleutel voor PESTBOT_ENCRYPTION_KEY."""
+    from cryptography.fernet import Fernet
+
+    typer.echo(Fernet.generate_key().decode())
 
 
 @app.command("check-config")

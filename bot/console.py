@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 from typing import TextIO
 
@@ -68,8 +69,9 @@ def parse_offset(text: str) -> timedelta | None:
 
 class Console:
     def __init__(self, app: App, clock: OffsetClock, person_id: str, state: KeyValue,
-                 write: Callable[[str], None] = print) -> None:
+                 write: Callable[[str], None] = print, exports: Path = Path("dossiers")) -> None:
         self.app, self.clock, self.person_id, self.state, self.write = app, clock, person_id, state, write
+        self.exports = exports
         self.notifier = ConsoleNotifier(app, lambda: self.person_id, write)
         saved = state.get(CLOCK_KEY)
         if saved:
@@ -100,8 +102,26 @@ class Console:
         else:
             for reply in handle_message(self.app, self.person_id, line):
                 self.write(render(reply))
+                if reply.attachment == "dossier" and reply.case_id:
+                    self.save_dossier(reply.case_id)
         self.tick()
         return True
+
+    def save_dossier(self, case_id: str) -> None:
+        """The console's way to attach: the dossier as HTML and PDF files (owner-only), and where they are."""
+        from flows.dossier import export_dossier
+
+        written = []
+        for fmt in ("html", "pdf"):
+            result = export_dossier(self.app, self.person_id, case_id, fmt)
+            if result is None:
+                return
+            path = self.exports / result.filename
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600, exist_ok=True)
+            path.write_bytes(result.data)
+            written.append(str(path))
+        self.write(f"[dossier opgeslagen: {' en '.join(written)}]")
 
     def move_time(self, argument: str) -> None:
         school = self.app.school

@@ -16,6 +16,11 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///pestbot.db", description="SQLAlchemy URL")
     config: Path = Field(default=EXAMPLE_CONFIG, description="the school's configuration file")
     log_level: str = "WARNING"
+    # Fernet key(s), comma-separated, newest first (rotation): names and free text are encrypted with it.
+    # Without it the embedded default keeps a key file beside the SQLite file; PESTBOT_PRODUCTION=1 requires it.
+    encryption_key: str = Field(default="", repr=False, description="PESTBOT_ENCRYPTION_KEY")
+    production: bool = Field(default=False, description="PESTBOT_PRODUCTION=1: refuse to start insecurely")
+    exports: Path = Field(default=Path("dossiers"), description="where the console writes dossiers")
 
 
 def database_url_for(path_or_url: str) -> str:
@@ -33,6 +38,8 @@ class ServerSettings(BaseSettings):
     worker_interval: float = Field(default=5.0, gt=0, description="seconds between worker sweeps when idle")
     worker_batch: int = Field(default=64, ge=1, le=1000, description="messages a worker claims at once")
     worker_concurrency: int = Field(default=8, ge=1, le=64, description="messages a worker sends at once")
+    worker_lease: float = Field(default=60.0, ge=1, le=3600,
+                                description="seconds a claim holds; then another worker takes it over")
     production: bool = Field(default=False, description="PESTBOT_PRODUCTION=1: refuse to start insecurely")
 
 

@@ -29,15 +29,24 @@ class Wired:
     engine: Any  # sqlalchemy.Engine, kept for the console's own small state and for shutdown
 
 
-def build(config_path: Path, database_url: str, clock: Clock, migrate: bool = True) -> Wired:
+def build(config_path: Path, database_url: str, clock: Clock, migrate: bool = True,
+          encryption_key: str | None = None) -> Wired:
+    """`encryption_key` (Fernet, comma-separated for rotation) defaults to PESTBOT_ENCRYPTION_KEY; without
+    one, a development database gets a key file of its own (bot/keys.py); PESTBOT_PRODUCTION=1 refuses that."""
+    from bot.keys import resolve_cipher
+    from bot.pdf import render_pdf
+    from bot.settings import Settings
     from storage.database import ensure_schema, make_engine, session_factory
     from storage.uow import SqlAlchemyUnitOfWork
 
     school = load_school(config_path)
     contents = load_content()
-    engine = make_engine(database_url)
+    settings = Settings()
+    key = settings.encryption_key if encryption_key is None else encryption_key
+    engine = make_engine(database_url, cipher=resolve_cipher(database_url, key, settings.production))
     if migrate:
         ensure_schema(engine)
     sessions = session_factory(engine)
-    app = App(school=school, contents=contents, uow=lambda: SqlAlchemyUnitOfWork(sessions), clock=clock)
+    app = App(school=school, contents=contents, uow=lambda: SqlAlchemyUnitOfWork(sessions), clock=clock,
+              renderers={"pdf": render_pdf})
     return Wired(app=app, engine=engine)

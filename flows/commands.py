@@ -24,7 +24,8 @@ MAX_NOTE = 2000
 ONE_WORD = {"share", "handover", "dossier", "stats"}
 # Commands whose argument has a shape: recognised even while a typed answer is awaited ("vraag 3").
 STRUCTURED = {"question": r"\d{1,3}", "open": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}",
-              "details": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}", "language": r"(nl|en)[a-z]*"}
+              "details": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}", "language": r"(nl|en)[a-z]*",
+              "dossier": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}"}
 
 
 def parse_command(content: Content, text: str, awaiting_text: bool = False) -> tuple[str, str] | None:

@@ -116,6 +116,7 @@ class Texts(Strict):
 COMMANDS = (
     "new", "cases", "open", "status", "who", "advice", "tips", "help", "question", "skip",
     "agreement", "done", "checkin", "incident", "close", "reopen", "details", "language", "snooze",
+    "share", "handover", "dossier", "overview", "stats",
 )
 WHO_PLACEHOLDERS = {"school_leader", "safety_team", "coordinator", "care_coordinator", "magister_roles", "magister_path"}
 

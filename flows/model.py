@@ -44,11 +44,23 @@ class Agreement:
         self.created_at = created_at
 
 
+class CaseMember:
+    """Someone besides the case's mentor who may see it: role 'mentor' (a co-mentor, may also answer) or
+    'shared' (may look). Added by the mentor with `deel`; nobody adds themselves."""
+
+    def __init__(self, person_id: str, role: str, added_by: str, added_at: datetime) -> None:
+        self.person_id = person_id
+        self.role = role
+        self.added_by = added_by
+        self.added_at = added_at
+
+
 class Case:
     """One bullying case. `state` is the protocol's state; `version` guards against lost updates."""
 
     answers: list[Answer]
     agreements: list[Agreement]
+    members: list[CaseMember]
 
     def __init__(self, id: str, mentor_id: str, created_at: datetime) -> None:
         self.id = id
@@ -63,6 +75,7 @@ class Case:
         self.evaluation_due: datetime | None = None
         self.answers = []
         self.agreements = []
+        self.members = []
 
     def answer(self, question_id: str) -> Answer | None:
         return next((a for a in self.answers if a.question_id == question_id), None)
@@ -87,6 +100,14 @@ class Case:
     def agreements_of(self, question_id: str) -> list[Agreement]:
         return [a for a in self.agreements if a.question_id == question_id]
 
+    def member(self, person_id: str) -> CaseMember | None:
+        return next((m for m in self.members if m.person_id == person_id), None)
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When a closed case was closed: the start of its 'closed' phase."""
+        return self.phase_started_at if self.state is CaseState.CLOSED else None
+
 
 class Event:
     """One line of the case's timeline: who did what, when. Append-only."""
@@ -97,6 +118,19 @@ class Event:
         self.actor = actor
         self.kind = kind
         self.data = data
+
+
+class AuditRecord:
+    """Who looked at, changed, exported or deleted what, and when. Append-only; never a child's data:
+    `detail` holds ids and counts only."""
+
+    def __init__(self, at: datetime, actor: str, action: str, case_id: str | None = None,
+                 detail: dict[str, Any] | None = None) -> None:
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.case_id = case_id
+        self.detail = detail or {}
 
 
 class Reminder:

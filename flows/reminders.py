@@ -17,7 +17,7 @@ from flows.protocol import CaseState
 from flows.ports import UnitOfWork
 from flows.questions import required_open
 from flows.school import Role
-from flows.services import App
+from flows.services import App, changes
 
 BOT = "pestbot"
 LEASE = timedelta(seconds=60)
@@ -45,6 +45,7 @@ def fire_due_reminders(app: App, limit: int = 200, lease: timedelta = LEASE) -> 
         uow.reminders.schedule_many(batch.follow_ups)
         uow.outbox.add_many(batch.outbox)
         uow.events.add_many(batch.events)
+        uow.audit.add_many(changes(batch.events, BOT, now))  # the bot's own changes are on record too
         uow.commit()
     return queued
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from flows.access import can_view
+from flows.access import can_view, sees_every_case
 from flows.answers import MAX_MESSAGE
 from flows.content import Content
 from flows.engine import Outcome, Turn, handle_choice, handle_text
 from flows.messages import Message
-from flows.model import Case, Conversation, OutboxMessage
+from flows.model import AuditRecord, Case, Conversation, OutboxMessage
 from flows.ports import Clock, ConcurrentUpdate, UnitOfWork
 from flows.school import Person, Role, SchoolConfig
 
@@ -24,6 +24,8 @@ class App:
     contents: dict[str, Content]
     uow: Callable[[], UnitOfWork]
     clock: Clock
+    # Document formats beyond the built-in HTML (bot/ adds "pdf"): document → bytes.
+    renderers: dict[str, Callable[..., bytes]] = field(default_factory=dict)
 
     def content(self, person: Person | None, conversation: Conversation | None = None) -> Content:
         language = (conversation and conversation.language) or (person and person.language) or self.school.language
@@ -67,7 +69,7 @@ def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
         case = uow.cases.get(conversation.active_case_id) if conversation.active_case_id else None
         turn = Turn(school=app.school, content=app.content(person, conversation), person=person, now=now,
                     conversation=conversation, case=case, load_case=uow.cases.get,
-                    my_cases=lambda: visible_cases(uow, person))
+                    my_cases=lambda: visible_cases(uow, person, app.school), uow=uow)
         outcome = run(turn)
         if first_contact:
             outcome.replies.insert(0, Message(text=turn.content.msg("welcome", name=person.name, school=app.school.name)))
@@ -76,10 +78,10 @@ def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
         if dedupe_key is not None:
             uow.receipts.add(dedupe_key, now)
             outcome.changed = True
-        if not outcome.changed:
+        if not outcome.changed and not outcome.audit:
             return outcome.replies
         try:
-            _commit(uow, outcome, now)
+            _commit(uow, outcome, now, person.id)
         except ConcurrentUpdate:
             duplicate = dedupe_key is not None and _seen(app, dedupe_key)
             return [] if duplicate else [Message(text=turn.content.msg("conflict"))]
@@ -91,15 +93,17 @@ def _seen(app: App, key: str) -> bool:
         return uow.receipts.seen(key)
 
 
-def visible_cases(uow: UnitOfWork, person: Person) -> list[Case]:
-    own = uow.cases.for_mentor(person.id)
-    if person.has(Role.ANTI_BULLYING_COORDINATOR) or person.has(Role.SAFETY_TEAM) or person.has(Role.SCHOOL_LEADER):
-        seen = {c.id for c in own}
-        return own + [c for c in uow.cases.open_cases() if c.id not in seen]
+def visible_cases(uow: UnitOfWork, person: Person, school: SchoolConfig) -> list[Case]:
+    """The person's own and shared cases (any state), and the open cases their role lets them see."""
+    own = uow.cases.for_mentor(person.id) + uow.cases.for_member(person.id)
+    seen = {c.id for c in own}
+    if sees_every_case(person) or person.has(Role.SCHOOL_LEADER) or person.has(Role.CARE_COORDINATOR):
+        own += [c for c in uow.cases.open_cases() if c.id not in seen and can_view(person, c, school)]
     return own
 
 
-def _commit(uow: UnitOfWork, outcome: Outcome, now: datetime) -> None:
+def _commit(uow: UnitOfWork, outcome: Outcome, now: datetime, actor: str) -> None:
+    """One transaction: the case, its events, the outbox, the reminders, and the audit of it all."""
     if outcome.new_case is not None:
         uow.cases.add(outcome.new_case)
     effects = outcome.effects
@@ -114,7 +118,19 @@ def _commit(uow: UnitOfWork, outcome: Outcome, now: datetime) -> None:
             uow.reminders.cancel_for_case(case_id)
     for reminder in effects.reminders:
         uow.reminders.schedule(reminder)
+    uow.audit.add_many(outcome.audit + changes(effects.events, actor, now))
     uow.commit()
+
+
+def changes(events: list, actor: str, now: datetime) -> list[AuditRecord]:
+    """One 'change' record per case a turn changed, naming the kinds of events (never their data)."""
+    kinds: dict[str, list[str]] = {}
+    for event in events:
+        kinds.setdefault(event.case_id, [])
+        if event.kind not in kinds[event.case_id]:
+            kinds[event.case_id].append(event.kind)
+    return [AuditRecord(now, actor, "create" if "created" in k else "change", case_id, {"events": k})
+            for case_id, k in kinds.items()]
 
 
 # --- Use cases for platforms with forms and buttons (Slack, Teams): commands by name, whole forms at once. ---
@@ -202,10 +218,9 @@ def add_agreement(app: App, person_id: str, case_id: str, question_id: str, part
 
 
 def overview(app: App, person_id: str) -> Message:
-    """The open cases a person may see, each with its phase and next step (`/pest overzicht`, Slack's Home)."""
-    from flows import render
-    from flows.protocol import CaseState
-    from flows.questions import next_question
+    """The open cases a person may see: per phase, days in phase, overdue steps, next evaluation; for the
+    coordinator and the team also the failed deliveries (`overzicht`, Slack's Home). On record."""
+    from flows.overview import overview_message
 
     person = app.school.person(person_id)
     if person is None:
@@ -213,24 +228,10 @@ def overview(app: App, person_id: str) -> Message:
     now = app.clock.now()
     with app.uow() as uow:
         content = app.content(person, uow.conversations.get(person.id))
-        cases = [c for c in visible_cases(uow, person)
-                 if c.state is not CaseState.CLOSED and can_view(person, c, app.school)]
-    if not cases:
-        return Message(text=content.msg("overview_none"))
-    lines = [content.msg("overview_header")]
-    for case in cases:
-        numbered = next_question(case, content, now)
-        if numbered is not None and numbered.question.id != "evaluation":
-            step = f"{numbered.number}. {content.texts.questions[numbered.question.id].label}"
-        elif case.evaluation_due is not None:
-            step = content.msg("deadline_evaluation", date=render.day(content, app.school, case.evaluation_due))
-        else:
-            step = content.msg("overview_finish", missing=render.missing(case, content) or "–")
-        mine = "" if case.mentor_id == person.id else content.msg(
-            "overview_mentor", mentor=getattr(app.school.person(case.mentor_id), "name", "–"))
-        lines.append(content.msg("overview_line", case=render.label(case), state=content.state_name(case.state.value),
-                                 next=step, mentor=mine))
-    return Message(text="\n".join(lines))
+        message, shown = overview_message(uow, person, app.school, content, now)
+        uow.audit.add(AuditRecord(now, person.id, "overview", None, {"cases": shown}))
+        uow.commit()
+    return message
 
 
 def _merge(outcome: Outcome, step: Outcome) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.crypto import Cipher, attach, cipher_of
 from storage.tables import map_domain
 
 
@@ -15,7 +16,14 @@ class SchemaOutOfDate(RuntimeError):
     pass
 
 
-def make_engine(url: str, **kwargs: Any) -> sa.Engine:
+def make_engine(url: str, cipher: Cipher | None = None, **kwargs: Any) -> sa.Engine:
+    """An engine; `cipher` seals names and free text (bot/wiring.py passes it; storage reads no key)."""
+    engine = _engine(url, **kwargs)
+    attach(engine, cipher)
+    return engine
+
+
+def _engine(url: str, **kwargs: Any) -> sa.Engine:
     map_domain()
     # Statement parameters hold children's names: never in logs or exception messages, whatever
     # an operator sets the sqlalchemy loggers to.
@@ -29,6 +37,7 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
             cursor.execute("PRAGMA journal_mode=WAL")   # readers don't block the writer
             cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each commit in WAL mode
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
             cursor.close()
 
         return engine
@@ -68,6 +77,7 @@ def upgrade(engine: sa.Engine) -> None:
     config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["cipher"] = cipher_of(engine.dialect)  # 0006 seals rows written before
         command.upgrade(config, "head")
 
 

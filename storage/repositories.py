@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from flows.model import Case, Conversation, Event, OutboxMessage, Reminder
+from flows.model import AuditRecord, Case, CaseMember, Conversation, Event, OutboxMessage, Reminder
 from flows.protocol import CaseState
 from storage import claims
 from storage.claims import Claimed
-from storage.tables import app_state, events, outbox, receipts, reminders
+from storage.tables import app_state, audit, case_members, cases, conversations, events, outbox, receipts, reminders
 
 
 def _rows(table: sa.Table, objects: list[object]) -> list[dict[str, object]]:
@@ -43,6 +43,37 @@ class CaseRepository:
         query = sa.select(Case).where(Case.state != CaseState.CLOSED).order_by(Case.created_at)  # type: ignore[arg-type]
         return list(self.session.scalars(query))
 
+    def for_member(self, person_id: str) -> list[Case]:
+        """Cases shared with a person or handed to them as co-mentor."""
+        ids = sa.select(case_members.c.case_id).where(case_members.c.person_id == person_id)
+        return list(self.session.scalars(sa.select(Case).where(cases.c.id.in_(ids)).order_by(cases.c.created_at)))
+
+    def all(self) -> list[Case]:
+        return list(self.session.scalars(sa.select(Case).order_by(cases.c.created_at)))
+
+    def created_between(self, start: datetime, end: datetime) -> list[Case]:
+        query = sa.select(Case).where(cases.c.created_at >= start, cases.c.created_at < end).order_by(cases.c.created_at)
+        return list(self.session.scalars(query))
+
+    def closed_before(self, moment: datetime) -> list[Case]:
+        """Closed cases whose closing (the start of their closed phase) lies before `moment`."""
+        query = sa.select(Case).where(cases.c.state == CaseState.CLOSED, cases.c.phase_started_at < moment)
+        return list(self.session.scalars(query.order_by(cases.c.phase_started_at)))
+
+    def delete(self, case: Case) -> dict[str, int]:
+        """The case and everything of it (answers, agreements, members, events, reminders, outbox): counts."""
+        counts = {"answers": len(case.answers), "agreements": len(case.agreements)}
+        for name, table in (("events", events), ("reminders", reminders), ("outbox", outbox)):
+            counts[name] = self.session.execute(sa.delete(table).where(table.c.case_id == case.id)).rowcount
+        self.session.execute(sa.update(conversations).where(conversations.c.active_case_id == case.id)
+                             .values(active_case_id=None, pending=None))
+        self.session.delete(case)
+        self.session.flush()
+        return counts
+
+    def add_member(self, case: Case, member: CaseMember) -> None:
+        case.members.append(member)
+
 
 class EventRepository:
     def __init__(self, session: Session) -> None:
@@ -58,6 +89,33 @@ class EventRepository:
     def for_case(self, case_id: str) -> list[Event]:
         query = sa.select(Event).where(Event.case_id == case_id).order_by(Event.id)  # type: ignore[attr-defined]
         return list(self.session.scalars(query))
+
+    def for_cases(self, case_ids: set[str], kinds: tuple[str, ...] = ()) -> list[Event]:
+        query = sa.select(Event).where(events.c.case_id.in_(case_ids))
+        if kinds:
+            query = query.where(events.c.kind.in_(kinds))
+        return list(self.session.scalars(query.order_by(events.c.id)))
+
+
+class AuditRepository:
+    """Append-only: records are added and read, never changed or removed (the database refuses it too)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, record: AuditRecord) -> None:
+        self.session.add(record)
+
+    def add_many(self, records: list[AuditRecord]) -> None:
+        for record in records:
+            self.session.add(record)
+
+    def for_case(self, case_id: str) -> list[AuditRecord]:
+        query = sa.select(AuditRecord).where(audit.c.case_id == case_id).order_by(audit.c.id)
+        return list(self.session.scalars(query))
+
+    def by_actor(self, actor: str) -> list[AuditRecord]:
+        return list(self.session.scalars(sa.select(AuditRecord).where(audit.c.actor == actor).order_by(audit.c.id)))
 
 
 class ReminderRepository:
@@ -142,6 +200,10 @@ class OutboxRepository:
         return list(self.session.scalars(sa.select(OutboxMessage).where(outbox.c.status == "failed")
                                          .order_by(outbox.c.id)))
 
+    def for_case(self, case_id: str) -> list[OutboxMessage]:
+        return list(self.session.scalars(sa.select(OutboxMessage).where(outbox.c.case_id == case_id)
+                                         .order_by(outbox.c.id)))
+
     def retry(self, ids: list[int] | None, now: datetime) -> int:
         """An operator sends failed messages again: back to pending, their failures forgiven."""
         stmt = sa.update(outbox).where(outbox.c.status == "failed")
@@ -161,6 +223,9 @@ class ConversationRepository:
 
     def add(self, conversation: Conversation) -> None:
         self.session.add(conversation)
+
+    def all(self) -> list[Conversation]:
+        return list(self.session.scalars(sa.select(Conversation)))
 
 
 class AppStateRepository:

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import registry, relationship
 
-from flows.model import Agreement, Answer, Case, Conversation, Event, OutboxMessage, Reminder
+from flows.model import Agreement, Answer, AuditRecord, Case, CaseMember, Conversation, Event, OutboxMessage, Reminder
 from flows.protocol import CaseState
+from storage.crypto import EncryptedJSON, EncryptedText
 
 metadata = sa.MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -61,7 +62,7 @@ answers = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("case_id", sa.String(14), sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
     sa.Column("question_id", sa.String(64), nullable=False),
-    sa.Column("value", sa.JSON(), nullable=True),
+    sa.Column("value", EncryptedJSON(), nullable=True),  # names and free text: encrypted at rest
     sa.Column("skipped", sa.Boolean(), nullable=False, default=False),
     sa.Column("answered_by", Person, nullable=False),
     sa.Column("answered_at", UTCDateTime(), nullable=False),
@@ -73,9 +74,9 @@ agreements = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("case_id", sa.String(14), sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("question_id", sa.String(64), nullable=False),
-    sa.Column("what", sa.Text(), nullable=False),
-    sa.Column("how_checked", sa.Text(), nullable=False),
-    sa.Column("if_broken", sa.Text(), nullable=False),
+    sa.Column("what", EncryptedText(), nullable=False),
+    sa.Column("how_checked", EncryptedText(), nullable=False),
+    sa.Column("if_broken", EncryptedText(), nullable=False),
     sa.Column("created_by", Person, nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
 )
@@ -87,7 +88,7 @@ events = sa.Table(
     sa.Column("at", UTCDateTime(), nullable=False),
     sa.Column("actor", Person, nullable=False),
     sa.Column("kind", sa.String(32), nullable=False),
-    sa.Column("data", sa.JSON(), nullable=False),
+    sa.Column("data", EncryptedJSON(), nullable=False),
 )
 
 reminders = sa.Table(
@@ -112,7 +113,7 @@ outbox = sa.Table(
     sa.Column("target_kind", sa.String(16), nullable=False),
     sa.Column("target", sa.String(128), nullable=False),
     sa.Column("kind", sa.String(32), nullable=False),
-    sa.Column("payload", sa.JSON(), nullable=False),
+    sa.Column("payload", EncryptedJSON(), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("attempts", sa.Integer(), nullable=False, default=0),
     sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
@@ -128,11 +129,33 @@ outbox = sa.Table(
     sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
 )
 
+case_members = sa.Table(
+    # Who besides the case's mentor may see it (`deel`): a co-mentor ('mentor') or someone it is shared with.
+    "case_members", metadata,
+    sa.Column("case_id", sa.String(14), sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("person_id", Person, primary_key=True, index=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("added_by", Person, nullable=False),
+    sa.Column("added_at", UTCDateTime(), nullable=False),
+)
+
+audit = sa.Table(
+    # Every view, change, export and deletion. Append-only: no UPDATE or DELETE in the code, and a trigger
+    # refuses them in the database. No foreign key: the record outlives a purged case. No child data.
+    "audit", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("actor", Person, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("case_id", sa.String(14), nullable=True, index=True),
+    sa.Column("detail", sa.JSON(), nullable=False),
+)
+
 conversations = sa.Table(
     "conversations", metadata,
     sa.Column("person_id", Person, primary_key=True),
     sa.Column("active_case_id", sa.String(14), nullable=True),
-    sa.Column("pending", sa.JSON(), nullable=True),
+    sa.Column("pending", EncryptedJSON(), nullable=True),
     sa.Column("language", sa.String(2), nullable=True),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
@@ -178,7 +201,11 @@ def map_domain() -> None:
         return
     mapper_registry.map_imperatively(Answer, answers)
     mapper_registry.map_imperatively(Agreement, agreements)
+    mapper_registry.map_imperatively(CaseMember, case_members)
+    mapper_registry.map_imperatively(AuditRecord, audit)
     mapper_registry.map_imperatively(Case, cases, version_id_col=cases.c.version, properties={
+        "members": relationship(CaseMember, lazy="selectin", cascade="all, delete-orphan",
+                                order_by=case_members.c.added_at),
         "answers": relationship(Answer, lazy="selectin", cascade="all, delete-orphan", order_by=answers.c.id),
         "agreements": relationship(Agreement, lazy="selectin", cascade="all, delete-orphan",
                                    order_by=agreements.c.id),

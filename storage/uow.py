@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from flows.ports import ConcurrentUpdate
 from storage.repositories import (
     AppStateRepository,
+    AuditRepository,
     CaseRepository,
     ConversationRepository,
     EventRepository,
@@ -35,6 +36,7 @@ class SqlAlchemyUnitOfWork:
         self.conversations = ConversationRepository(self.session)
         self.app_state = AppStateRepository(self.session)
         self.receipts = ReceiptRepository(self.session)
+        self.audit = AuditRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -68,35 +68,44 @@ def mount(web_app: web.Application, wired: Wired, slack: SlackSettings, server: 
     return bot.notifier
 
 
-# The parts of a payload Bolt reads before any listener runs, and the type each must have.
-_SHAPES: dict[str, dict[str, type]] = {
-    "event_callback": {"event": dict},
-    "block_actions": {"actions": list, "user": dict},
-    "view_submission": {"view": dict, "user": dict},
-    "view_closed": {"view": dict, "user": dict},
-}
+# Parts Bolt reads as objects whenever they are present, whatever the payload's type.
+_OBJECTS = ("event", "view", "user", "team", "enterprise", "channel", "container", "message", "state")
 
 
 def _well_formed(raw: str, content_type: str) -> bool:
     """What Slack sends and Bolt can parse: a JSON object, or a form whose `payload` (if any) is one,
-    with the parts Bolt reads shaped as Slack shapes them. Anything else is refused with 400."""
+    with the parts Bolt's matchers read shaped as Slack shapes them. Anything else gets 400."""
     try:
         if content_type == "application/json":
             body = json.loads(raw)
         else:
             payload = parse_qs(raw).get("payload")
             if payload is None:
-                return True  # a slash command or ssl_check: flat form fields
+                return True  # a slash command or ssl_check: flat form fields, all strings
             body = json.loads(payload[0])
     except ValueError:
         return False
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or not isinstance(body.get("type", ""), str):
         return False
-    shape = _SHAPES.get(body.get("type") if isinstance(body.get("type"), str) else "", {})
-    if not all(isinstance(body.get(key), kind) for key, kind in shape.items()):
+    if any(key in body and not isinstance(body[key], dict) for key in _OBJECTS):
         return False
-    actions = body.get("actions")
-    return actions is None or (bool(actions) and all(isinstance(a, dict) for a in actions))
+    if any(key in body and not (isinstance(body[key], list) and all(isinstance(x, dict) for x in body[key]))
+           for key in ("actions", "authorizations")):
+        return False
+    kind = body.get("type")
+    if kind == "event_callback":
+        event = body.get("event")
+        return (isinstance(event, dict) and isinstance(event.get("type"), str)
+                and isinstance(event.get("subtype", ""), str | None))
+    if kind == "block_actions":
+        actions = body.get("actions")
+        return (isinstance(body.get("user"), dict) and isinstance(actions, list) and bool(actions)
+                and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions))
+    if kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        return (isinstance(body.get("user"), dict) and isinstance(view, dict)
+                and isinstance(view.get("callback_id"), str))
+    return True
 
 
 def _headers(request: web.Request) -> dict[str, list[str]]:

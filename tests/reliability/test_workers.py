@@ -38,7 +38,9 @@ def pg_url(pg_schema_url):
 
 
 def seed(url: str) -> None:
-    engine = make_engine(url)
+    from bot.keys import resolve_cipher
+
+    engine = make_engine(url, cipher=resolve_cipher(url))  # the key the worker processes will find too
     past = SCHOOL_TIME - timedelta(days=2)
     case_rows = [{"id": f"T{i:07d}-0000-00"[:14], "mentor_id": "jdevries", "state": "monitoring2", "closed_from": None,
                   "class_name": "2B", "department": "onderbouw", "created_at": past, "updated_at": past,
@@ -75,7 +77,7 @@ def finish(workers: list[subprocess.Popen], timeout: float = 240) -> None:
 
 
 def check_exactly_once(url: str, platform: FakePlatform) -> None:
-    engine = make_engine(url)
+    engine = make_engine(url)  # reads only unencrypted columns
     with engine.connect() as connection:
         by_status = dict(connection.execute(sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status)).all())
         pending_reminders = connection.execute(sa.select(sa.func.count()).where(

@@ -1,0 +1,168 @@
+"""The dossier: a case's whole history (answers, agreements, phase changes, who informed whom, when) as a
+document a mentor takes to the fase 3 meeting or a fase 4 procedure. Only for people who may see the
+case, and every export is on record.
+
+The document is neutral (`Document`); HTML is made here with the standard library (everything escaped),
+PDF by a renderer bot/ hands in (`App.renderers["pdf"]`).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from babel.dates import format_datetime
+
+from flows.access import can_view
+from flows.content import Content
+from flows.model import AuditRecord, Case, Event, normalise_case_id
+from flows.school import SchoolConfig
+
+BOT = "pestbot"
+
+
+@dataclass
+class Section:
+    heading: str
+    rows: list[tuple[str, ...]] = field(default_factory=list)  # label and text, or time, who and what
+
+
+@dataclass
+class Document:
+    title: str
+    subtitle: str
+    sections: list[Section]
+    name: str  # file name without extension
+
+
+@dataclass
+class Export:
+    filename: str
+    data: bytes
+    media_type: str
+
+
+def moment(content: Content, school: SchoolConfig, at: datetime | None) -> str:
+    return "–" if at is None else format_datetime(at, "d-M-yyyy HH:mm", tzinfo=school.zone(), locale=content.language)
+
+
+def shown(content: Content, question_id: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "–"
+    if value in content.texts.answers:
+        return content.texts.answers[value]  # type: ignore[index]
+    return content.option_label(question_id, str(value))
+
+
+def _name(school: SchoolConfig, person_id: str | None) -> str:
+    if person_id == BOT:
+        return "Pestbot"
+    person = school.person(person_id)
+    return person.name if person else (person_id or "–")
+
+
+def _label(content: Content, question_id: str) -> str:
+    words = content.texts.questions.get(question_id)
+    return words.label if words else question_id
+
+
+def describe(event: Event, content: Content, school: SchoolConfig) -> str:
+    """One line of the timeline, in the reader's language."""
+    d, kind = event.data, event.kind
+    params: dict[str, Any]
+    if kind in ("answered", "answer_changed", "skipped"):
+        question = d.get("question", "?")
+        params = {"question": _label(content, question), "value": shown(content, question, d.get("value"))}
+    elif kind == "agreement":
+        params = {"what": d.get("what"), "how": d.get("how_checked"), "if_broken": d.get("if_broken")}
+    elif kind == "transition":
+        params = {"source": content.state_name(d["from"]), "dest": content.state_name(d["to"]),
+                  "reason": d.get("reason") or "–"}
+    elif kind in ("informed", "reminder"):
+        target = str(d.get("to", ""))
+        who = f"#{school.safety_channel.name}" if target.startswith("channel:") else _name(school, target.split(":")[-1])
+        params = {"to": who, "kind": d.get("kind", "")}
+    elif kind == "scheduled":
+        params = {"kind": d.get("kind", ""), "due": moment(content, school, datetime.fromisoformat(d["due"]))}
+    elif kind == "snoozed":
+        params = {"until": moment(content, school, datetime.fromisoformat(d["until"]))}
+    elif kind == "shared":
+        params = {"person": _name(school, d.get("person")), "role": d.get("role", "")}
+    elif kind == "handed_over":
+        params = {"previous": _name(school, d.get("previous")), "mentor": _name(school, d.get("mentor"))}
+    else:
+        params = {"note": d.get("note", ""), "kind": kind}
+    key = f"event_{kind}"
+    if key not in content.texts.messages:
+        return content.msg("event_other", kind=kind)
+    return content.msg(key, **params)
+
+
+def build(case: Case, events: list[Event], school: SchoolConfig, content: Content, now: datetime,
+          reader: str) -> Document:
+    dept = school.department(case.department)
+    facts = Section(content.msg("dossier_facts"), [
+        ("id", case.id),
+        ("", content.state_name(case.state.value)),
+        (_label(content, "class_name"), case.class_name or "?"),
+        (_label(content, "department"), dept.name if dept else "–"),
+        (_label(content, "bullied"), shown(content, "bullied", case.value("bullied"))),
+        (_label(content, "bullies"), shown(content, "bullies", case.value("bullies"))),
+    ])
+    people = Section(content.msg("dossier_people"), [("mentor", _name(school, case.mentor_id))] +
+                     [(m.role, f"{_name(school, m.person_id)} ({moment(content, school, m.added_at)})")
+                      for m in case.members])
+    answers = Section(content.msg("dossier_given"), [
+        (_label(content, a.question_id),
+         content.msg("dossier_skipped") if a.skipped else shown(content, a.question_id, a.value))
+        for a in case.answers])
+    agreements = Section(content.msg("dossier_agreements"), [
+        (moment(content, school, a.created_at), content.msg("event_agreement", what=a.what, how=a.how_checked,
+                                                            if_broken=a.if_broken)) for a in case.agreements])
+    timeline = Section(content.msg("dossier_timeline"), [
+        (moment(content, school, e.at), _name(school, e.actor), describe(e, content, school)) for e in events])
+    return Document(
+        title=content.msg("dossier_title", case=case.id),
+        subtitle=content.msg("dossier_made", date=moment(content, school, now), person=_name(school, reader)),
+        sections=[facts, people, answers, agreements, timeline], name=f"dossier-{case.id}")
+
+
+def to_html(doc: Document) -> bytes:
+    e = html.escape
+    parts = ["<!DOCTYPE html>", '<html lang="nl"><head><meta charset="utf-8">', f"<title>{e(doc.title)}</title>",
+             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;"
+             "width:100%}td{border-bottom:1px solid #ccc;padding:.3em;vertical-align:top}</style></head><body>",
+             f"<h1>{e(doc.title)}</h1>", f"<p>{e(doc.subtitle)}</p>"]
+    for section in doc.sections:
+        parts.append(f"<h2>{e(section.heading)}</h2><table>")
+        parts += ["<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>" for row in section.rows]
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts).encode("utf-8")
+
+
+def export_dossier(app: Any, person_id: str, case_id: str, fmt: str = "html") -> Export | None:
+    """The dossier of a case, for someone who may see it; None (and a 'denied' record) otherwise."""
+    person = app.school.person(person_id)
+    now = app.clock.now()
+    with app.uow() as uow:
+        case = uow.cases.get(normalise_case_id(case_id) or case_id)
+        if person is None or case is None or not can_view(person, case, app.school):
+            uow.audit.add(AuditRecord(now, person_id, "denied", case.id if case else None, {"what": "export"}))
+            uow.commit()
+            return None
+        content = app.content(person, uow.conversations.get(person.id))
+        doc = build(case, uow.events.for_case(case.id), app.school, content, now, person.id)
+        if fmt == "html":
+            data, media = to_html(doc), "text/html"
+        elif fmt in app.renderers:
+            data, media = app.renderers[fmt](doc), f"application/{fmt}"
+        else:
+            raise ValueError(f"onbekend formaat: {fmt}")
+        uow.audit.add(AuditRecord(now, person.id, "export", case.id, {"format": fmt}))
+        uow.commit()
+    return Export(f"{doc.name}.{fmt}", data, media)
