@@ -8,6 +8,8 @@ from flows.messages import Message
 
 
 class PlatformNotifier(Protocol):
+    platform: str  # "slack", "teams": the prefix of its ids in the outbox
+
     def send(self, target_kind: str, target: str, message: Message) -> str | None:
         """Deliver; the platform's message id, or None when the target is not on this platform."""
 
@@ -21,7 +23,8 @@ class CompositeNotifier:
         self.notifiers = notifiers
 
     def send(self, target_kind: str, target: str, message: Message) -> str:
-        ids = [i for i in (n.send(target_kind, target, message) for n in self.notifiers) if i]
+        """Deliver on every platform that knows the target; the ids as `slack:…,teams:…`."""
+        ids = [f"{n.platform}:{i}" for n in self.notifiers if (i := n.send(target_kind, target, message))]
         if not ids:
             raise NoRecipient(f"{target_kind}:{target}")
         return ",".join(ids)
@@ -37,15 +40,16 @@ class CompositeNotifier:
             ask = getattr(notifier, "delivered", None)
             if ask is None:
                 return None
-            found.append(ask(target_kind, target, key))
-        ids = [f for f in found if f]
+            found.append((notifier.platform, ask(target_kind, target, key)))
+        ids = [f"{platform}:{i}" for platform, i in found if i]
         return ",".join(ids) if ids and len(ids) == len(found) else None
 
     def delete(self, target_kind: str, target: str, platform_message_id: str) -> bool:
-        """Retention: ask every platform that can delete the bot's post to do so; True when one did."""
-        done = False
-        for notifier in self.notifiers:
-            delete = getattr(notifier, "delete", None)
-            if delete is not None:
-                done = bool(delete(target_kind, target, platform_message_id)) or done
-        return done
+        """Retention: each platform deletes its own post of this message, where it can; True when all did."""
+        by_platform = {n.platform: n for n in self.notifiers}
+        results = []
+        for tagged in filter(None, platform_message_id.split(",")):
+            platform, _, message_id = tagged.partition(":")
+            delete = getattr(by_platform.get(platform), "delete", None)
+            results.append(bool(delete(target_kind, target, message_id)) if delete and message_id else False)
+        return bool(results) and all(results)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.slack import render
 from bot.slack.people import People
@@ -21,6 +22,8 @@ METADATA_EVENT = "pestbot_delivery"
 
 
 class SlackNotifier:
+    platform = "slack"
+
     def __init__(self, app: App, people: People, client: Callable[[], WebClient | None]) -> None:
         self.app, self.people, self.client = app, people, client
 
@@ -37,20 +40,31 @@ class SlackNotifier:
             return None
         return post(client, dm_channel(client, user_id), message, self.app, self.people, reader=person)
 
+    def _channel(self, client: WebClient, target_kind: str, target: str) -> str | None:
+        if target_kind == "channel":
+            return self.app.school.safety_channel.slack_channel if target == "safety" else None
+        person = self.app.school.person(target)
+        user_id = self.people.user_id(person, client) if person else None
+        return dm_channel(client, user_id) if user_id else None
+
+    def delete(self, target_kind: str, target: str, ts: str) -> bool:
+        """Retention: delete the bot's own post (chat.delete); False when Slack would not."""
+        client = self.client()
+        channel = self._channel(client, target_kind, target) if client else None
+        if channel is None:
+            return False
+        try:
+            return bool(client.chat_delete(channel=channel, ts=ts).get("ok"))
+        except SlackApiError:
+            return False
+
     def delivered(self, target_kind: str, target: str, key: str) -> str | None:
         """The `ts` of a message we posted with this delivery key, if Slack has it (after a crash mid-send).
 
         Each first post carries the key as message metadata; the channel's recent history is searched.
         """
         client = self.client()
-        if client is None:
-            return None
-        if target_kind == "channel":
-            channel = self.app.school.safety_channel.slack_channel if target == "safety" else None
-        else:
-            person = self.app.school.person(target)
-            user_id = self.people.user_id(person, client) if person else None
-            channel = dm_channel(client, user_id) if user_id else None
+        channel = self._channel(client, target_kind, target) if client else None
         if channel is None:
             return None
         history = client.conversations_history(channel=channel, limit=100, include_all_metadata=True)

@@ -23,6 +23,8 @@ SEND_TIMEOUT = 30.0
 
 
 class TeamsNotifier:
+    platform = "teams"
+
     def __init__(self, app: App, refs: RefStore, adapter: CloudAdapterBase, app_id: str) -> None:
         self.app, self.refs, self.adapter, self.app_id = app, refs, adapter, app_id
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -67,6 +69,33 @@ class TeamsNotifier:
 
         await self.adapter.continue_conversation(reference(ref), callback, self.app_id or None)
         return posted.get("id") or "teams"
+
+
+    def delete(self, target_kind: str, target: str, activity_id: str) -> bool:
+        """Retention: delete the bot's own post (the connector's DELETE activity); False when it cannot."""
+        ref = self._ref(target_kind, target)
+        loop = self.loop
+        if ref is None or loop is None or loop.is_closed():
+            return False
+
+        async def remove() -> None:
+            async def callback(turn_context: TurnContext) -> None:
+                await turn_context.delete_activity(activity_id)
+            await self.adapter.continue_conversation(reference(ref), callback, self.app_id or None)
+
+        try:
+            asyncio.run_coroutine_threadsafe(remove(), loop).result(SEND_TIMEOUT)
+        except Exception:  # the post is gone already, or Teams refused: reported as not deleted
+            return False
+        return True
+
+    def _ref(self, target_kind: str, target: str) -> Ref | None:
+        school = self.app.school
+        if target_kind == "channel":
+            conversation = school.safety_channel.teams_conversation
+            return self.refs.get(channel_key(conversation)) if conversation else None
+        person = school.person(target)
+        return self.refs.for_person(person.id) if person is not None and person.teams_id else None
 
 
 def reference(ref: Ref) -> ConversationReference:

@@ -47,7 +47,7 @@ def test_a_severe_incident_pings_the_school_leader_and_coordinator_with_a_detail
     assert "Ernstig incident" in texts(ping) and [b["action_id"] for b in buttons(ping)] == ["details"]
     with slack.wired.engine.connect() as connection:
         stored = connection.execute(sa.text("SELECT platform_message_id FROM outbox")).scalar()
-    assert stored == ping_ts(slack)  # Slack's ts is kept as the message's id
+    assert stored == f"slack:{ping_ts(slack)}"  # Slack's ts is kept as the message's id, by platform
 
 
 def test_people_without_a_slack_id_are_found_by_their_e_mail_address(wired, fake_slack):

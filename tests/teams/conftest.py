@@ -78,13 +78,19 @@ class FakeConnector:
 
     url: str = ""
     posted: list[Posted] = field(default_factory=list)
+    deleted: list[tuple[str, str]] = field(default_factory=list)
     ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v3/conversations/{conversation}/activities", self.record)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self.record)
+        app.router.add_delete("/v3/conversations/{conversation}/activities/{activity}", self.delete)
         return app
+
+    async def delete(self, request: web.Request) -> web.Response:
+        self.deleted.append((request.match_info["conversation"], request.match_info["activity"]))
+        return web.Response(status=200)
 
     async def record(self, request: web.Request) -> web.Response:
         self.posted.append(Posted(request.match_info["conversation"], request.match_info.get("reply_to"),
@@ -157,6 +163,9 @@ class Teams:
 
     def sweep(self) -> tuple[int, int]:
         return sweep(self.app, self.web_app[NOTIFIER])
+
+    def web_app_notifier(self):  # type: ignore[no-untyped-def]
+        return self.web_app[NOTIFIER]
 
     def rows(self, table: str) -> list[dict[str, Any]]:
         with self.wired.engine.connect() as connection:
