@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.crypto import Cipher, attach, cipher_of
+from storage.sqlite_writers import queue_writers
 from storage.tables import map_domain
 
 
@@ -40,6 +41,7 @@ def _engine(url: str, **kwargs: Any) -> sa.Engine:
             cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
             cursor.close()
 
+        queue_writers(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -58,6 +60,11 @@ def _alembic_config() -> Any:
 
 
 def head_revision() -> str:
+    from storage.revisions import quick_head
+
+    quick = quick_head()
+    if quick is not None:
+        return quick
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""

@@ -18,3 +18,58 @@ def test_reminders_benchmark_runs_on_a_tiny_size(pg_schema_url):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "| deliveries per second, 2 workers" in result.stdout
     assert "| messages delivered twice | 0 |" in result.stdout
+
+
+def _run(*args: str) -> str:
+    result = subprocess.run([sys.executable, *args, "--no-write"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_slack_step_benchmark_runs_on_a_tiny_size():
+    out = _run("bench/slack_step.py", "--requests", "10", "--mentors", "5")
+    assert "| Slack step in process, median |" in out and "(bare Bolt)" in out
+
+
+@pytest.mark.slow
+def test_slack_load_benchmark_runs_on_a_tiny_size():
+    out = _run("bench/slack_load.py", "--mentors", "3", "--seconds", "1", "--max-requests", "200")
+    assert "| Slack steps per second, 3 mentors over HTTP |" in out
+    assert "| errors under load | 0 |" in out
+    assert "| posts lost / doubled (fake Slack API) | 0 / 0 |" in out
+
+
+@pytest.mark.slow
+def test_teams_step_benchmark_runs_on_a_tiny_size():
+    out = _run("bench/teams_step.py", "--requests", "10", "--mentors", "5")
+    assert "| Teams step, median |" in out and "(bare botbuilder)" in out
+
+
+@pytest.mark.slow
+def test_growth_benchmark_runs_on_a_tiny_size_on_sqlite():
+    out = _run("bench/growth.py", "--sizes", "10,200", "--requests", "10", "--mentors", "5", "--databases", "sqlite")
+    assert "| Slack step, SQLite, 10 cases" in out and "| Slack step, SQLite, 200 cases" in out
+
+
+@pytest.mark.slow
+def test_growth_benchmark_runs_on_a_tiny_size_on_postgresql(pg_schema_url):
+    out = _run("bench/growth.py", "--sizes", "10,200", "--requests", "10", "--mentors", "5",
+               "--databases", "postgresql")
+    assert "| Slack step, PostgreSQL, 200 cases" in out
+
+
+@pytest.mark.slow
+def test_footprint_benchmark_runs_on_a_tiny_size():
+    out = _run("bench/footprint.py", "--starts", "1", "--mentors", "2", "--seconds", "1", "--max-requests", "100")
+    assert "| `pestbot chat` start to first prompt (median) |" in out
+    assert "| `pestbot serve` resident memory, idle |" in out and "resident memory, after the load" in out
+
+
+def test_run_names_every_benchmark_script():
+    from bench.run import SCRIPTS
+
+    assert sorted(SCRIPTS) == sorted(p.stem for p in (ROOT / "bench").glob("*.py")
+                                     if p.stem not in ("__init__", "report", "common", "run", "bare_server",
+                                                       "load_client"))
