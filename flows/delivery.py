@@ -9,8 +9,9 @@ sending it again.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from flows.messages import Message
@@ -24,6 +25,19 @@ MAX_FAILURES = 8
 __all__ = ["deliver_outbox", "fire_due_reminders", "failed_deliveries", "retry_failed", "MAX_FAILURES"]
 
 
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    """The sending threads, kept for the life of the process: a platform client that keeps one connection
+    per thread (HTTP keep-alive) keeps it from sweep to sweep."""
+    with _POOLS_LOCK:
+        if size not in _POOLS:
+            _POOLS[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="pestbot-send")
+        return _POOLS[size]
+
+
 def backoff(failures: int) -> timedelta:
     """10 s, 20 s, 40 s … at most an hour."""
     return timedelta(seconds=min(3600, 5 * 2 ** failures))
@@ -33,13 +47,12 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
                    concurrency: int = 8, retry_after: Callable[[int], timedelta] = backoff) -> int:
     """One sweep: claim up to `limit` messages, send them, record each outcome. The number sent."""
     now = app.clock.now()
-    with app.uow() as uow:
+    with app.uow() as uow:  # the claim is committed before anything is sent
         token, claimed = uow.outbox.claim(now, lease, limit)
+        items = uow.outbox.load([c.id for c in claimed]) if claimed else []
         uow.commit()
     if not claimed:
         return 0
-    with app.uow() as uow:
-        items = uow.outbox.load([c.id for c in claimed])
     ambiguous = {c.id for c in claimed if c.ambiguous}
 
     def send(item) -> str | Exception:  # type: ignore[no-untyped-def]
@@ -55,8 +68,7 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
             return exc
 
     if concurrency > 1 and len(items) > 1:
-        with ThreadPoolExecutor(max_workers=min(concurrency, len(items))) as pool:
-            results = list(pool.map(send, items))
+        results = list(_pool(concurrency).map(send, items))
     else:
         results = [send(item) for item in items]
 

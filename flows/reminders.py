@@ -29,13 +29,13 @@ def fire_due_reminders(app: App, limit: int = 200, lease: timedelta = LEASE) -> 
     school = app.school
     if not school.calendar.is_open(now, school.zone()):
         return 0  # no reminders to people at night, at weekends or in the holidays; they wait
+    queued = 0
+    # Claim and turn into messages in one transaction: the claimed rows stay locked (PostgreSQL skips
+    # them for other workers; SQLite has one writer), and a worker that dies leaves them unclaimed.
     with app.uow() as uow:
         token, claimed = uow.reminders.claim(now, lease, limit)
-        uow.commit()
-    if not claimed:
-        return 0
-    queued = 0
-    with app.uow() as uow:
+        if not claimed:
+            return 0
         batch = _Batch(uow)
         reminders = uow.reminders.hold(token, [c.id for c in claimed])
         cases = uow.cases.get_many({r.case_id for r in reminders})
