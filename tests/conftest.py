@@ -54,7 +54,7 @@ def pg_schema_url():
             pytest.fail(f"PESTBOT_REQUIRE_POSTGRES=1 maar {problem}")
         pytest.skip(problem)
     schema = f"pestbot_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL)
+    admin = sa.create_engine(PG_URL, pool_pre_ping=True)  # survives the PostgreSQL restart test
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     yield f"{PG_URL}?options=-csearch_path%3D{schema}"
