@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -55,7 +56,13 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
         return 0
     ambiguous = {c.id for c in claimed if c.ambiguous}
 
-    def send(item) -> str | Exception:  # type: ignore[no-untyped-def]
+    # No send starts after half the lease: past that, another worker may take the claim over and send
+    # the same message. What is left is given back untouched and sent by the next sweep.
+    cutoff = time.monotonic() + lease.total_seconds() / 2
+
+    def send(item) -> str | Exception | None:  # type: ignore[no-untyped-def]
+        if time.monotonic() > cutoff:
+            return None
         key = f"pestbot-outbox-{item.id}"
         message = Message.model_validate(item.payload).model_copy(update={"delivery_key": key})
         try:
@@ -82,7 +89,9 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
                 log.warning("outbox %s: the claim was lost before the result was recorded", item.id)
                 continue
             row.claim_token, row.lease_until = None, None
-            if isinstance(result, Exception):
+            if result is None:  # not tried in time: as if never claimed
+                row.attempts -= 1
+            elif isinstance(result, Exception):
                 row.failures += 1
                 row.last_error = type(result).__name__[:100]
                 row.next_attempt_at = finished + retry_after(row.failures)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 from typer.testing import CliRunner
@@ -152,3 +153,21 @@ def test_reminders_become_messages_exactly_once_with_two_workers(app, clock):
         pass
     evaluations = [m for m in notifier.dms("jdevries") if m.question_id == "evaluation"]
     assert sum(counts) == 5 and len(evaluations) == 5 and len({m.case_id for m in evaluations}) == 5
+
+
+class SlowNotifier(RecordingNotifier):
+    def send(self, target_kind: str, target: str, message: Message) -> str:
+        time.sleep(0.15)
+        return super().send(target_kind, target, message)
+
+
+def test_no_send_starts_after_half_the_lease(app):
+    """Past half its lease a claim may be taken over: the worker gives the rest back instead of sending."""
+    ids = queue(app, 3)
+    notifier = SlowNotifier()
+    assert deliver_outbox(app, notifier, lease=timedelta(seconds=0.2), concurrency=1) == 1
+    with app.uow() as uow:
+        rows = uow.outbox.load(ids)
+    assert [(r.status, r.attempts, r.claim_token) for r in rows] == [("sent", 1, None), ("pending", 0, None),
+                                                                     ("pending", 0, None)]
+    assert deliver_outbox(app, notifier, lease=timedelta(seconds=0.2), concurrency=1) == 1
