@@ -79,13 +79,17 @@ def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
             uow.receipts.add(dedupe_key, now)
             outcome.changed = True
         if not outcome.changed and not outcome.audit:
-            return outcome.replies
+            return _in(turn.content.language, outcome.replies)
         try:
             _commit(uow, outcome, now, person.id)
         except ConcurrentUpdate:
             duplicate = dedupe_key is not None and _seen(app, dedupe_key)
             return [] if duplicate else [Message(text=turn.content.msg("conflict"))]
-    return outcome.replies
+    return _in(turn.content.language, outcome.replies)
+
+
+def _in(language: str, replies: list[Message]) -> list[Message]:
+    return [r if r.language else r.model_copy(update={"language": language}) for r in replies]
 
 
 def _seen(app: App, key: str) -> bool:

@@ -126,8 +126,26 @@ class PestbotTeamsBot(ActivityHandler):
     async def reply(self, turn_context: TurnContext, person: Person | None, replies: list[Message]) -> None:
         if not replies:
             return
-        content = await asyncio.to_thread(content_for, self.app, person)
-        await turn_context.send_activities([render(self.app, content, m) for m in replies])
+        language = next((m.language for m in replies if m.language), None)
+        content = (self.app.contents.get(language) if language else None) or \
+            await asyncio.to_thread(content_for, self.app, person)
+        await turn_context.send_activities([render(self.app, content, m) for m in merged(replies)])
+
+
+def merged(replies: list[Message]) -> list[Message]:
+    """One card per turn where it reads well: plain lines ("Genoteerd.") go on top of the card that follows
+    them, so a turn is one post to the connector instead of several (issue 7)."""
+    out: list[Message] = []
+    lead: list[str] = []
+    for message in replies:
+        if not message.choices and not message.mentions and message is not replies[-1]:
+            lead.append(message.text)
+            continue
+        if lead:
+            message = message.model_copy(update={"text": "\n\n".join([*lead, message.text])})
+            lead = []
+        out.append(message)
+    return out
 
 
 def content_for(app: App, person: Person | None) -> Content:
