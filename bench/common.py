@@ -12,6 +12,8 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -135,3 +137,38 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+PG = os.environ.get("PESTBOT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """A database URL on the PostgreSQL of this machine, in a schema of its own, dropped afterwards."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = f"pestbot_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def latency_rows(figure: str, ours: list[float], bare: list[float], reference: str, factor: float) -> list[str]:
+    """The median row (with its target: ours ≤ factor × the reference) and the p99 row of a step."""
+    from bench.report import row
+
+    ours_med, bare_med = median(ours), median(bare)
+    ours_p99, bare_p99 = quantile(ours, 0.99), quantile(bare, 0.99)
+    return [
+        row(f"{figure}, median", ms(ours_med), f"{ms(bare_med)} ({reference})", ratio(ours_med, bare_med),
+            f"≤ {factor:g}× {reference}", ours_med <= factor * bare_med),
+        row(f"{figure}, p99", ms(ours_p99), f"{ms(bare_p99)} ({reference})", ratio(ours_p99, bare_p99), "–"),
+    ]

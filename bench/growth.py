@@ -12,10 +12,8 @@ this machine (PESTBOT_BENCH_POSTGRES_URL to use another), in a schema of its own
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,10 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.common import median, ms, quantile, quiet, ratio, write_school  # noqa: E402
+from bench.common import median, ms, pg_schema, quantile, quiet, ratio, write_school  # noqa: E402
 from bench.report import publish, row  # noqa: E402
 
-PG = os.environ.get("PESTBOT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHUNK = 5_000
 
 
@@ -68,11 +65,10 @@ def seed(engine: sa.Engine, start: int, stop: int) -> None:
 def grow(url: str, sizes: list[int], requests: int, mentors: int, tmp: Path) -> dict[int, list[float]]:
     from bench.slack_step import measure
     from bot.clock import SystemClock
+    from bot.keys import resolve_cipher
     from bot.wiring import build
     from storage.database import make_engine, upgrade
     from tests.slack.fake_slack import FakeSlack
-
-    from bot.keys import resolve_cipher
 
     engine = make_engine(url, cipher=resolve_cipher(url))  # the key the measured app finds too
     upgrade(engine)
@@ -108,16 +104,8 @@ def main() -> None:
                 times = grow(f"sqlite:///{tmp / 'pestbot.db'}", sizes, args.requests, args.mentors, tmp)
                 label = "SQLite"
             else:
-                schema = f"pestbot_bench_{uuid.uuid4().hex[:8]}"
-                admin = sa.create_engine(PG)
-                with admin.begin() as connection:
-                    connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-                try:
-                    times = grow(f"{PG}?options=-csearch_path%3D{schema}", sizes, args.requests, args.mentors, tmp)
-                finally:
-                    with admin.begin() as connection:
-                        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-                    admin.dispose()
+                with pg_schema() as url:
+                    times = grow(url, sizes, args.requests, args.mentors, tmp)
                 label = "PostgreSQL"
         first, last = median(times[sizes[0]]), median(times[sizes[-1]])
         for size in sizes:

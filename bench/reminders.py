@@ -15,7 +15,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,12 +23,12 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.common import pg_schema  # noqa: E402
 from bench.report import publish, row  # noqa: E402
 from storage.database import make_engine, upgrade  # noqa: E402
 from storage.tables import cases, reminders  # noqa: E402
 from tests.reliability.fake_platform import FakePlatform  # noqa: E402
 
-PG = os.environ.get("PESTBOT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SCHOOL_TIME = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday, 10:00 in Amsterdam
 
 
@@ -57,9 +56,9 @@ def query_times(url: str, repeat: int = 21) -> tuple[float, float]:
     ready = sa.and_(reminders.c.status == "pending", reminders.c.due_at <= SCHOOL_TIME)
     pick = sa.select(reminders.c.id).where(ready).order_by(reminders.c.due_at).limit(100).with_for_update(skip_locked=True)
     selects, claims = [], []
-    from storage.claims import claim
-
     from sqlalchemy.orm import Session
+
+    from storage.claims import claim
 
     with engine.connect() as connection:
         for _ in range(repeat):
@@ -108,19 +107,10 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args()
 
-    schema = f"pestbot_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG}?options=-csearch_path%3D{schema}"
-    try:
+    with pg_schema() as url:
         seed(url, args.cases, args.due)
         select_ms, claim_ms = query_times(url)
         elapsed, doubled = run_workers(url, args.workers, args.latency, args.due)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
     rate = args.due / elapsed
     rows = [
         row(f"deliveries per second, {args.workers} workers, {args.latency * 1000:.0f} ms per platform call",

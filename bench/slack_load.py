@@ -25,6 +25,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,14 +33,30 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    FORM, JSON, PYTHON, ROOT, SECRET, click_body, command_body, dm_body, intake_body, median, mentor, ms, quantile,
-    quiet, ratio, rss_mb, signed, write_school,
+    FORM,
+    JSON,
+    PYTHON,
+    ROOT,
+    SECRET,
+    click_body,
+    command_body,
+    dm_body,
+    intake_body,
+    median,
+    mentor,
+    ms,
+    pg_schema,
+    quantile,
+    quiet,
+    ratio,
+    rss_mb,
+    signed,
+    write_school,
 )
 from bench.report import publish, row  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
 
 SAFETY = "C0SAFETY01"
-PG = os.environ.get("PESTBOT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 class BenchSlack(FakeSlack):
@@ -93,8 +110,8 @@ def calibrate(school: Path, tmp: Path, mentor_index: int) -> Walk:
     with FakeSlack() as fake:
         wired = build(school, f"sqlite:///{tmp / 'calibration.db'}", SystemClock())
         bolt = our_bolt(wired, fake.url)
-        from bot.slack.app import build as build_slack
         from bot.settings import SlackSettings
+        from bot.slack.app import build as build_slack
 
         notifier = build_slack(wired, SlackSettings(signing_secret=SECRET, bot_token="xoxb-bench", api_url=fake.url,
                                                     app_token="", client_id="", client_secret="")).notifier
@@ -307,27 +324,9 @@ def main() -> None:
     args = parser.parse_args()
     quiet()
 
-    database_url, schema, admin = None, None, None
-    if args.postgres:
-        import uuid
-
-        import sqlalchemy as sa
-
-        schema = f"pestbot_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(PG)
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        database_url = f"{PG}?options=-csearch_path%3D{schema}"
-    try:
+    with pg_schema() if args.postgres else nullcontext() as database_url:
         bare = load("bare", args.mentors, args.seconds, args.max_requests)
         ours = load("ours", args.mentors, args.seconds, args.max_requests, database_url)
-    finally:
-        if admin is not None:
-            import sqlalchemy as sa
-
-            with admin.begin() as connection:
-                connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
     effects = ours.effects or Effects()
     database = "PostgreSQL" if args.postgres else "SQLite (the embedded default, a file with WAL)"
     rows = [

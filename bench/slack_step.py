@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import FORM, SECRET, click_body, median, mentor, ms, quantile, quiet, ratio, signed, write_school  # noqa: E402
-from bench.report import publish, row  # noqa: E402
+from bench.common import FORM, SECRET, click_body, latency_rows, mentor, quiet, signed, write_school  # noqa: E402
+from bench.report import publish  # noqa: E402
 
 TOKEN = "xoxb-bench"
 FIRST_QUESTION = "spoke_bullied"
@@ -147,13 +147,7 @@ def main() -> None:
         ours, bare = measure(wired, fake, args.requests, args.mentors)
         wired.engine.dispose()
         posts_ok = not fake.violations
-    ours_med, bare_med = median(ours), median(bare)
-    rows = [
-        row("Slack step in process, median", ms(ours_med), f"{ms(bare_med)} (bare Bolt)", ratio(ours_med, bare_med),
-            "≤ 10× bare Bolt", ours_med <= 10 * bare_med),
-        row("Slack step in process, p99", ms(quantile(ours, 0.99)), f"{ms(quantile(bare, 0.99))} (bare Bolt)",
-            ratio(quantile(ours, 0.99), quantile(bare, 0.99)), "–"),
-    ]
+    rows = latency_rows("Slack step in process", ours, bare, "bare Bolt", 10)
     notes = (f"{len(ours)} signed `block_actions` clicks per app, each answering question 1 of its own case "
              f"({args.mentors} mentors); our app on a SQLite file (WAL), its reply posted after the ack by a lazy "
              f"listener to the fake Slack API (not inside the timing); bare Bolt: same settings "

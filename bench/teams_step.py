@@ -28,8 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import median, mentor, ms, quantile, quiet, ratio, write_school  # noqa: E402
-from bench.report import publish, row  # noqa: E402
+from bench.common import latency_rows, mentor, quiet, write_school  # noqa: E402
+from bench.report import publish  # noqa: E402
 
 BOT = "28:pestbot-app"
 
@@ -188,13 +188,7 @@ def main() -> None:
                 loop.run(runner.cleanup())
             loop.stop()
             wired.engine.dispose()
-    ours_med, bare_med = median(our_times), median(bare_times)
-    rows = [
-        row("Teams step, median", ms(ours_med), f"{ms(bare_med)} (bare botbuilder)", ratio(ours_med, bare_med),
-            "≤ 1.5× bare botbuilder", ours_med <= 1.5 * bare_med),
-        row("Teams step, p99", ms(quantile(our_times, 0.99)), f"{ms(quantile(bare_times, 0.99))} (bare botbuilder)",
-            ratio(quantile(our_times, 0.99), quantile(bare_times, 0.99)), "–"),
-    ]
+    rows = latency_rows("Teams step", our_times, bare_times, "bare botbuilder", 1.5)
     notes = (f"{len(our_times)} requests per bot over HTTP on 127.0.0.1 (one keep-alive connection), a fake "
              f"connector on the same loop. Bare: botbuilder's CloudAdapter and an `ActivityHandler` that sends one "
              f"text reply. Ours: the `/api/messages` endpoint of `pestbot serve` (insecure dev mode, so neither "
