@@ -44,16 +44,14 @@ def handle_message(app: App, person_id: str, text: str, dedupe_key: str | None =
 def handle_click(app: App, person_id: str, case_id: str, question_id: str, value: str,
                  dedupe_key: str | None = None) -> list[Message]:
     """A person clicked a choice of an earlier message; it answers that question of that case only."""
-    def run(turn: Turn) -> Outcome:
-        turn.case = turn.load_case(case_id)
-        if turn.case is not None and not can_view(turn.person, turn.case, turn.school):
-            turn.case = None
-        return handle_choice(turn, question_id, value)
-    return _turn(app, person_id, len(value), run, dedupe_key)
+    return _turn(app, person_id, len(value), lambda turn: handle_choice(turn, question_id, value), dedupe_key,
+                 case_id=case_id)
 
 
 def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
-          dedupe_key: str | None = None) -> list[Message]:
+          dedupe_key: str | None = None, case_id: str | None = None) -> list[Message]:
+    """One transaction around `run`. The turn's case is the person's active case, or `case_id` when the
+    input names its case (a button, a form): then only that case is loaded, and only if they may see it."""
     person = app.school.person(person_id)
     if person is None:
         return [Message(text=app.content(None).msg("unknown_person"))]
@@ -66,7 +64,10 @@ def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
         conversation = uow.conversations.get(person.id)
         first_contact = conversation is None
         conversation = conversation or Conversation(person.id, now)
-        case = uow.cases.get(conversation.active_case_id) if conversation.active_case_id else None
+        wanted = case_id if case_id is not None else conversation.active_case_id
+        case = uow.cases.get(wanted) if wanted else None
+        if case_id is not None and case is not None and not can_view(person, case, app.school):
+            case = None
         turn = Turn(school=app.school, content=app.content(person, conversation), person=person, now=now,
                     conversation=conversation, case=case, load_case=uow.cases.get,
                     my_cases=lambda: visible_cases(uow, person, app.school), uow=uow)
@@ -203,8 +204,6 @@ def add_agreement(app: App, person_id: str, case_id: str, question_id: str, part
                 errors[part] = checked.message
         if errors:
             raise _Refused
-        case = turn.load_case(case_id)
-        turn.case = case if case is not None and can_view(turn.person, case, turn.school) else None
         outcome = handle_choice(turn, question_id, parts["what"])
         pending = turn.conversation.pending or {}
         if turn.case is None or pending.get("case") != case_id or pending.get("part") != AGREEMENT_PARTS[1]:
@@ -216,7 +215,8 @@ def add_agreement(app: App, person_id: str, case_id: str, question_id: str, part
         return outcome
 
     try:
-        return _turn(app, person_id, max(map(len, parts.values()), default=0), steps, dedupe_key), {}
+        return _turn(app, person_id, max(map(len, parts.values()), default=0), steps, dedupe_key,
+                     case_id=case_id), {}
     except _Refused:
         return [], errors
 
