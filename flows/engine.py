@@ -127,6 +127,8 @@ def pending_for(turn: Turn) -> dict[str, Any] | None:
 
 
 def set_pending(turn: Turn, outcome: Outcome, pending: dict[str, Any] | None) -> None:
+    if turn.conversation.pending == pending:
+        return  # nothing to write
     turn.conversation.pending = pending
     turn.conversation.updated_at = turn.now
     outcome.changed = True

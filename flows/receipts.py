@@ -9,9 +9,8 @@ from flows.services import App
 def first_delivery(app: App, key: str) -> bool:
     """True the first time `key` is seen; a replay or redelivery of the same key gets False."""
     with app.uow() as uow:
-        if uow.receipts.seen(key):
+        if not uow.receipts.claim(key, app.clock.now()):
             return False
-        uow.receipts.add(key, app.clock.now())
         try:
             uow.commit()
         except ConcurrentUpdate:

@@ -59,17 +59,15 @@ def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
         return [Message(text=app.content(person).msg("too_long", length=length, max=MAX_MESSAGE))]
     now = app.clock.now()
     with app.uow() as uow:
-        if dedupe_key is not None and uow.receipts.seen(dedupe_key):
-            return []
         conversation = uow.conversations.get(person.id)
         first_contact = conversation is None
         conversation = conversation or Conversation(person.id, now)
         wanted = case_id if case_id is not None else conversation.active_case_id
-        case = uow.cases.get(wanted) if wanted else None
+        case = uow.cases.for_turn(wanted) if wanted else None
         if case_id is not None and case is not None and not can_view(person, case, app.school):
             case = None
         turn = Turn(school=app.school, content=app.content(person, conversation), person=person, now=now,
-                    conversation=conversation, case=case, load_case=uow.cases.get,
+                    conversation=conversation, case=case, load_case=uow.cases.for_turn,
                     my_cases=lambda: visible_cases(uow, person, app.school), uow=uow)
         outcome = run(turn)
         if first_contact:
@@ -77,7 +75,11 @@ def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
             uow.conversations.add(conversation)
             outcome.changed = True
         if dedupe_key is not None:
-            uow.receipts.add(dedupe_key, now)
+            # The turn's first write, so that a SQLite writer waits only for others' commits. A key seen
+            # before is a redelivery: nothing of this turn is written, and it gets no replies.
+            if not uow.receipts.claim(dedupe_key, now):
+                uow.rollback()
+                return []
             outcome.changed = True
         if not outcome.changed and not outcome.audit:
             return _in(turn.content.language, outcome.replies)
@@ -112,11 +114,10 @@ def _commit(uow: UnitOfWork, outcome: Outcome, now: datetime, actor: str) -> Non
     if outcome.new_case is not None:
         uow.cases.add(outcome.new_case)
     effects = outcome.effects
-    for event in effects.events:
-        uow.events.add(event)
-    for out in effects.outgoing:
-        uow.outbox.add(OutboxMessage(out.message.case_id, out.target_kind, out.target, out.kind,
-                                     out.message.model_dump(mode="json"), now))
+    # Events, outbox and audit are append-only rows nobody reads back in the turn: bulk inserts.
+    uow.events.add_many(effects.events)
+    uow.outbox.add_many([OutboxMessage(out.message.case_id, out.target_kind, out.target, out.kind,
+                                       out.message.model_dump(mode="json"), now) for out in effects.outgoing])
     case_ids = {e.case_id for e in effects.events}
     if effects.cancel_reminders:
         for case_id in case_ids:

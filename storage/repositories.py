@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from flows.model import AuditRecord, Case, CaseMember, Conversation, Event, OutboxMessage, Reminder
 from flows.protocol import CaseState
@@ -20,12 +21,32 @@ def _rows(table: sa.Table, objects: list[object]) -> list[dict[str, object]]:
     return [{name: getattr(obj, name, None) for name in names} for obj in objects]
 
 
+@cache
+def _one_case() -> tuple:  # type: ignore[type-arg]
+    # Built at first use: the attributes exist once map_domain() has run.
+    return (joinedload(Case.answers), lazyload(Case.members), lazyload(Case.agreements))  # type: ignore[attr-defined]
+
+
+def _dialect_insert(session: Session):  # type: ignore[no-untyped-def]
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 class CaseRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def get(self, case_id: str) -> Case | None:
+        """The whole case, readable after the unit of work has ended."""
         return self.session.get(Case, case_id) if case_id else None
+
+    def for_turn(self, case_id: str) -> Case | None:
+        """The case a turn works on: its row and answers in one statement; members and agreements (often
+        none) in one more each only if the turn reads them, which it does before its session closes."""
+        return self.session.get(Case, case_id, options=_one_case()) if case_id else None
 
     def add(self, case: Case) -> None:
         self.session.add(case)
@@ -107,8 +128,8 @@ class AuditRepository:
         self.session.add(record)
 
     def add_many(self, records: list[AuditRecord]) -> None:
-        for record in records:
-            self.session.add(record)
+        if records:
+            self.session.execute(sa.insert(audit), _rows(audit, records))
 
     def for_case(self, case_id: str) -> list[AuditRecord]:
         query = sa.select(AuditRecord).where(audit.c.case_id == case_id).order_by(audit.c.id)
@@ -253,5 +274,8 @@ class ReceiptRepository:
     def seen(self, key: str) -> bool:
         return self.session.execute(sa.select(receipts.c.key).where(receipts.c.key == key)).first() is not None
 
-    def add(self, key: str, at: datetime) -> None:
-        self.session.execute(sa.insert(receipts).values(key=key, at=at))
+    def claim(self, key: str, at: datetime) -> bool:
+        """One INSERT … ON CONFLICT DO NOTHING instead of a SELECT and an INSERT. On PostgreSQL a second
+        delivery of a key that another transaction holds waits here for that one to end, then sees it."""
+        insert = _dialect_insert(self.session)(receipts).values(key=key, at=at).on_conflict_do_nothing()
+        return self.session.execute(insert.returning(receipts.c.key)).first() is not None
