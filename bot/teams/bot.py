@@ -81,7 +81,9 @@ class PestbotTeamsBot(ActivityHandler):
             replies = await asyncio.to_thread(handle_message, self.app, "", activity.text or "")
             await self.reply(turn_context, None, replies)
             return
-        await asyncio.to_thread(self.refs.save, ref_from(activity, user_key(activity.from_property.id), person.id))
+        ref = ref_from(activity, user_key(activity.from_property.id), person.id)
+        if not self.refs.known(ref):
+            await asyncio.to_thread(self.refs.save, ref)
         if activity.value is not None and not (activity.text or "").strip():
             replies = await self.submitted(activity, person)
         else:

@@ -7,6 +7,7 @@ so a move to another SDK keeps every reference. Keys: "user:<Teams user id>" for
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
@@ -41,11 +42,25 @@ def channel_key(conversation_id: str) -> str:
 
 
 class RefStore:
+    RECHECK = 300.0  # seconds a reference this process stored or read is trusted without reading it again
+
     def __init__(self, engine: sa.Engine, clock: Clock) -> None:
         self.engine, self.clock = engine, clock
+        self._known: dict[str, tuple[Ref, float]] = {}  # key → (the reference as stored, when seen)
+
+    def known(self, ref: Ref) -> bool:
+        """This very reference was stored or read here within RECHECK seconds: `save` would change nothing.
+        Every message of a chat carries its reference; this spares each one a read (issue 7)."""
+        seen = self._known.get(ref.key)
+        return seen is not None and seen[0] == ref and time.monotonic() - seen[1] < self.RECHECK
 
     def save(self, ref: Ref) -> bool:
         """Insert or update; True when something changed. Unchanged references cost one read."""
+        changed = self._save(ref)
+        self._known[ref.key] = (ref, time.monotonic())
+        return changed
+
+    def _save(self, ref: Ref) -> bool:
         values = asdict(ref)
         key = values.pop("key")
         for _ in range(2):  # a concurrent insert of the same key: the second try updates it
