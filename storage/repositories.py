@@ -27,12 +27,21 @@ def _one_case() -> tuple:  # type: ignore[type-arg]
     return (joinedload(Case.answers), lazyload(Case.members), lazyload(Case.agreements))  # type: ignore[attr-defined]
 
 
-def _dialect_insert(session: Session):  # type: ignore[no-untyped-def]
-    if session.get_bind().dialect.name == "postgresql":
+@cache
+def _claim_statement(dialect: str) -> sa.Insert:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING key, built once per dialect (both have it)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert
+    return insert(receipts).on_conflict_do_nothing().returning(receipts.c.key)  # type: ignore[return-value]
+
+
+def _insert_rows(session: Session, table: sa.Table, objects: list[object]) -> None:
+    """Append-only rows as one executemany on the session's connection: in the session's transaction, but
+    without the ORM's statement handling, which costs more than the INSERT itself."""
+    if objects:
+        session.connection().execute(table.insert(), _rows(table, objects))
 
 
 class CaseRepository:
@@ -104,8 +113,7 @@ class EventRepository:
         self.session.add(event)
 
     def add_many(self, new: list[Event]) -> None:
-        if new:
-            self.session.execute(sa.insert(events), _rows(events, new))
+        _insert_rows(self.session, events, new)  # type: ignore[arg-type]
 
     def for_case(self, case_id: str) -> list[Event]:
         query = sa.select(Event).where(Event.case_id == case_id).order_by(Event.id)  # type: ignore[attr-defined]
@@ -128,8 +136,7 @@ class AuditRepository:
         self.session.add(record)
 
     def add_many(self, records: list[AuditRecord]) -> None:
-        if records:
-            self.session.execute(sa.insert(audit), _rows(audit, records))
+        _insert_rows(self.session, audit, records)  # type: ignore[arg-type]
 
     def for_case(self, case_id: str) -> list[AuditRecord]:
         query = sa.select(AuditRecord).where(audit.c.case_id == case_id).order_by(audit.c.id)
@@ -199,7 +206,7 @@ class OutboxRepository:
             rows = _rows(outbox, messages)
             for row in rows:
                 row["failures"] = row["failures"] or 0
-            self.session.execute(sa.insert(outbox), rows)
+            self.session.connection().execute(outbox.insert(), rows)
 
     def pending(self, now: datetime, limit: int) -> list[OutboxMessage]:
         query = (sa.select(OutboxMessage).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
@@ -277,5 +284,6 @@ class ReceiptRepository:
     def claim(self, key: str, at: datetime) -> bool:
         """One INSERT … ON CONFLICT DO NOTHING instead of a SELECT and an INSERT. On PostgreSQL a second
         delivery of a key that another transaction holds waits here for that one to end, then sees it."""
-        insert = _dialect_insert(self.session)(receipts).values(key=key, at=at).on_conflict_do_nothing()
-        return self.session.execute(insert.returning(receipts.c.key)).first() is not None
+        connection = self.session.connection()
+        statement = _claim_statement(connection.dialect.name)
+        return connection.execute(statement, {"key": key, "at": at}).first() is not None
