@@ -327,6 +327,9 @@ def main() -> None:
     with pg_schema() if args.postgres else nullcontext() as database_url:
         bare = load("bare", args.mentors, args.seconds, args.max_requests)
         ours = load("ours", args.mentors, args.seconds, args.max_requests, database_url)
+        # One mentor alone: the time a step takes when nobody is queued in front of it.
+        alone = load("ours", 1, min(args.seconds, 5), args.max_requests, database_url)
+        bare_alone = load("bare", 1, min(args.seconds, 5), args.max_requests)
     effects = ours.effects or Effects()
     database = "PostgreSQL" if args.postgres else "SQLite (the embedded default, a file with WAL)"
     rows = [
@@ -337,6 +340,11 @@ def main() -> None:
             "–"),
         row("Slack step latency over HTTP, p99", ms(ours.p99), f"{ms(bare.p99)} (bare Bolt)", ratio(ours.p99, bare.p99),
             "≤ 100 ms", ours.p99 <= 0.1),
+        row(f"p50 that {args.mentors} mentors without pause imply at that rate ({args.mentors} / steps per second)",
+            ms(args.mentors / ours.steps_per_second), f"{ms(args.mentors / bare.steps_per_second)} (bare Bolt)",
+            "–", "–"),
+        row("Slack step latency over HTTP, one mentor alone, p50 / p99", f"{ms(alone.p50)} / {ms(alone.p99)}",
+            f"{ms(bare_alone.p50)} / {ms(bare_alone.p99)} (bare Bolt)", ratio(alone.p50, bare_alone.p50), "–"),
         row("errors under load", str(ours.errors), f"{bare.errors} (bare Bolt)", "–", "0", ours.errors == 0),
         row("posts lost / doubled (fake Slack API)", f"{effects.lost} / {effects.doubled}",
             f"{effects.expected} expected, {effects.received} received", "–", "0 / 0",
@@ -350,7 +358,10 @@ def main() -> None:
              f"messages: {ours.steps_per_walk + 2} signed requests a case) with no pause between steps; {args.seconds:.0f} s time cap, "
              f"{args.max_requests:,} request cap. Ours: {ours.requests:,} requests ({ours.retries} of them Slack-style "
              f"retries of a message event, which must change nothing), {ours.walks} cases walked; bare Bolt: "
-             f"{bare.requests:,} requests. The bare reference is bench/bare_server.py: aiohttp, Bolt dispatched in a "
+             f"{bare.requests:,} requests. Without pauses the mentors queue: by Little's law the median wait is about "
+             f"mentors / throughput, so a p99 of 100 ms at {args.mentors} mentors needs well over "
+             f"{args.mentors / 0.1:.0f} steps per second; the one-mentor row shows a step without a queue. "
+             f"The bare reference is bench/bare_server.py: aiohttp, Bolt dispatched in a "
              f"thread, listeners that only ack. Effects counted per channel in the fake Slack API (this process), "
              f"the channel summaries the worker posts included (`bench/slack_load.py`).")
     publish("slack_load", "Slack over HTTP under load (issue 7, figure 2)", rows, notes, write=not args.no_write)
