@@ -34,6 +34,13 @@ def test_slack_step_benchmark_runs_on_a_tiny_size():
 
 
 @pytest.mark.slow
+def test_turn_floor_benchmark_runs_on_a_tiny_size():
+    out = _run("bench/turn_floor.py", "--turns", "5", "--mentors", "3")
+    assert "| A click's turn through the services (SQLAlchemy ORM), median |" in out
+    assert "(the same statements through sqlite3)" in out
+
+
+@pytest.mark.slow
 def test_slack_load_benchmark_runs_on_a_tiny_size():
     out = _run("bench/slack_load.py", "--mentors", "3", "--seconds", "1", "--max-requests", "200")
     assert "| Slack steps per second, 3 mentors over HTTP |" in out
