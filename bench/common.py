@@ -161,14 +161,15 @@ def pg_schema() -> Iterator[str]:
         admin.dispose()
 
 
-def latency_rows(figure: str, ours: list[float], bare: list[float], reference: str, factor: float) -> list[str]:
-    """The median row (with its target: ours ≤ factor × the reference) and the p99 row of a step."""
+def latency_rows(figure: str, ours: list[float], bare: list[float], reference: str,
+                 factor: float | None) -> list[str]:
+    """The median row (with its target: ours ≤ factor × the reference; none without a factor) and the p99 row."""
     from bench.report import row
 
     ours_med, bare_med = median(ours), median(bare)
     ours_p99, bare_p99 = quantile(ours, 0.99), quantile(bare, 0.99)
     return [
         row(f"{figure}, median", ms(ours_med), f"{ms(bare_med)} ({reference})", ratio(ours_med, bare_med),
-            f"≤ {factor:g}× {reference}", ours_med <= factor * bare_med),
+            *((f"≤ {factor:g}× {reference}", ours_med <= factor * bare_med) if factor is not None else ())),
         row(f"{figure}, p99", ms(ours_p99), f"{ms(bare_p99)} ({reference})", ratio(ours_p99, bare_p99), "–"),
     ]

@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import median, ms, quantile, quiet, ratio, write_school  # noqa: E402
-from bench.report import publish, row  # noqa: E402
+from bench.common import latency_rows, quiet, write_school  # noqa: E402
+from bench.report import publish  # noqa: E402
 
 QUESTION = "spoke_bullied"
 
@@ -73,29 +73,27 @@ def measure(turns: int, mentors: int) -> tuple[list[float], list[float]]:
         connection.execute("PRAGMA synchronous=NORMAL")  # as storage/database.py sets it (WAL is in the file)
         connection.execute("PRAGMA foreign_keys=ON")
         cases = open_cases(wired.app, 2 * turns, mentors)
+
+        def services_turn(person_id: str, case_id: str) -> None:
+            handle_click(wired.app, person_id, case_id, QUESTION, "1", f"bench:{case_id}")
+
+        def sqlite_turn(person_id: str, case_id: str) -> None:
+            direct_turn(connection, cipher, person_id, case_id, f"bench:{case_id}")
+
         ours: list[float] = []
         direct: list[float] = []
-        for n in range(turns):
-            for times, (user, case_id), run in (
-                    (ours, cases[2 * n], lambda person, case, key: handle_click(wired.app, person, case, QUESTION,
-                                                                                "1", key)),
-                    (direct, cases[2 * n + 1], lambda person, case, key: direct_turn(connection, cipher, person,
-                                                                                     case, key))):
-                person_id = _person_of(wired.app, user)
+        for n in range(turns):  # alternating, each on a case of its own
+            for times, (user, case_id), turn in ((ours, cases[2 * n], services_turn),
+                                                 (direct, cases[2 * n + 1], sqlite_turn)):
+                person_id = wired.app.school.by_platform_id("slack", user).id
                 started = time.perf_counter()
-                run(person_id, case_id, f"bench:{case_id}")
+                turn(person_id, case_id)
                 times.append(time.perf_counter() - started)
         stored = connection.execute("SELECT count(*) FROM answers WHERE question_id = ?", (QUESTION,)).fetchone()[0]
         assert stored == 2 * turns, f"{stored} answers stored, {2 * turns} expected"  # both kinds really answered
         connection.close()
         wired.engine.dispose()
     return ours, direct
-
-
-def _person_of(app, user: str) -> str:  # type: ignore[no-untyped-def]
-    person = app.school.by_platform_id("slack", user)
-    assert person is not None
-    return person.id
 
 
 def main() -> None:
@@ -106,10 +104,8 @@ def main() -> None:
     args = parser.parse_args()
     quiet()
     ours, direct = measure(args.turns, args.mentors)
-    reference = "the same statements through sqlite3"
-    rows = [row(f"A click's turn through the services (SQLAlchemy ORM), {name}", ms(pick(ours)),
-                f"{ms(pick(direct))} ({reference})", ratio(pick(ours), pick(direct)))  # diagnostic: no target
-            for name, pick in (("median", median), ("p99", lambda values: quantile(values, 0.99)))]
+    rows = latency_rows("A click's turn through the services (SQLAlchemy ORM)", ours, direct,
+                        "the same statements through sqlite3", None)  # a diagnostic: no target
     notes = (f"{len(ours)} turns each, alternating, on one SQLite file (WAL), each answering question 1 of a case of "
              f"its own; the reference sends the click's seven statements and its encryption through Python's sqlite3 "
              f"directly and decides nothing, so it is the floor of the database part of a turn (`bench/turn_floor.py`).")

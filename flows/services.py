@@ -76,9 +76,8 @@ def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
             outcome.changed = True
         if dedupe_key is not None:
             # The turn's first write, so that a SQLite writer waits only for others' commits. A key seen
-            # before is a redelivery: nothing of this turn is written, and it gets no replies.
+            # before is a redelivery: it gets no replies, and leaving the unit of work rolls the turn back.
             if not uow.receipts.claim(dedupe_key, now):
-                uow.rollback()
                 return []
             outcome.changed = True
         if not outcome.changed and not outcome.audit:

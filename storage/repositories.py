@@ -37,11 +37,15 @@ def _claim_statement(dialect: str) -> sa.Insert:
     return insert(receipts).on_conflict_do_nothing().returning(receipts.c.key)  # type: ignore[return-value]
 
 
-def _insert_rows(session: Session, table: sa.Table, objects: list[object]) -> None:
+def _insert_rows(session: Session, table: sa.Table, objects: list[object], **defaults: object) -> None:
     """Append-only rows as one executemany on the session's connection: in the session's transaction, but
-    without the ORM's statement handling, which costs more than the INSERT itself."""
+    without the ORM's statement handling, which costs more than the INSERT itself. `defaults` fill columns
+    an object leaves None."""
     if objects:
-        session.connection().execute(table.insert(), _rows(table, objects))
+        rows = _rows(table, objects)
+        for row in rows:
+            row.update({name: value for name, value in defaults.items() if row.get(name) is None})
+        session.connection().execute(table.insert(), rows)
 
 
 class CaseRepository:
@@ -202,11 +206,7 @@ class OutboxRepository:
 
     def add_many(self, messages: list[OutboxMessage]) -> None:
         """Bulk insert for the worker's batches; the rows get their ids in the database only."""
-        if messages:
-            rows = _rows(outbox, messages)
-            for row in rows:
-                row["failures"] = row["failures"] or 0
-            self.session.connection().execute(outbox.insert(), rows)
+        _insert_rows(self.session, outbox, messages, failures=0)  # type: ignore[arg-type]
 
     def pending(self, now: datetime, limit: int) -> list[OutboxMessage]:
         query = (sa.select(OutboxMessage).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
