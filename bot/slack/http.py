@@ -9,15 +9,14 @@ in a worker thread, so the event loop stays free while a listener commits its tu
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from urllib.parse import parse_qs
+import time
 
 from aiohttp import web
 from slack_bolt import BoltRequest, BoltResponse
-from slack_sdk.signature import SignatureVerifier
 
 from bot.settings import ServerSettings, SlackSettings
+from bot.slack import checks
 from bot.slack.app import SlackBot, build
 from bot.slack.notify import SlackNotifier
 from bot.wiring import Wired
@@ -29,20 +28,20 @@ SLACK_BOT = web.AppKey("slack_bot", SlackBot)
 
 def mount(web_app: web.Application, wired: Wired, slack: SlackSettings, server: ServerSettings) -> SlackNotifier:
     bot = build(wired, slack)
-    verifier = SignatureVerifier(slack.signing_secret)
 
     async def events(request: web.Request) -> web.Response:
-        raw = await request.text()
+        raw = await request.read()
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
-        if not (timestamp.isdigit() and signature and verifier.is_valid(raw, timestamp, signature)):
+        if not checks.signed(slack.signing_secret, raw, timestamp, signature, time.time()):
             log.info("refused a Slack request with a missing or wrong signature (%s bytes)", len(raw))
             return web.json_response({"error": "invalid request"}, status=401)
-        if not _well_formed(raw, request.content_type):
+        body = checks.text(raw)
+        if body is None or not checks.well_formed(body, request.content_type):
             log.info("refused a signed Slack request that is not a Slack payload (%s bytes)", len(raw))
             return web.json_response({"error": "malformed request"}, status=400)
         try:
-            bolt_request = BoltRequest(body=raw, query=request.query_string, headers=_headers(request))
+            bolt_request = BoltRequest(body=body, query=request.query_string, headers=_headers(request))
             return _response(await asyncio.to_thread(bot.bolt.dispatch, bolt_request))
         except (LookupError, TypeError, AttributeError, ValueError) as exc:
             # Bolt's parsing assumes Slack's shapes (an `actions` list with one action, say); a signed
@@ -66,46 +65,6 @@ def mount(web_app: web.Application, wired: Wired, slack: SlackSettings, server: 
         web_app.router.add_get(flow.redirect_uri_path, redirect)
     web_app[SLACK_BOT] = bot
     return bot.notifier
-
-
-# Parts Bolt reads as objects whenever they are present, whatever the payload's type.
-_OBJECTS = ("event", "view", "user", "team", "enterprise", "channel", "container", "message", "state")
-
-
-def _well_formed(raw: str, content_type: str) -> bool:
-    """What Slack sends and Bolt can parse: a JSON object, or a form whose `payload` (if any) is one,
-    with the parts Bolt's matchers read shaped as Slack shapes them. Anything else gets 400."""
-    try:
-        if content_type == "application/json":
-            body = json.loads(raw)
-        else:
-            payload = parse_qs(raw).get("payload")
-            if payload is None:
-                return True  # a slash command or ssl_check: flat form fields, all strings
-            body = json.loads(payload[0])
-    except ValueError:
-        return False
-    if not isinstance(body, dict) or not isinstance(body.get("type", ""), str):
-        return False
-    if any(key in body and not isinstance(body[key], dict) for key in _OBJECTS):
-        return False
-    if any(key in body and not (isinstance(body[key], list) and all(isinstance(x, dict) for x in body[key]))
-           for key in ("actions", "authorizations")):
-        return False
-    kind = body.get("type")
-    if kind == "event_callback":
-        event = body.get("event")
-        return (isinstance(event, dict) and isinstance(event.get("type"), str)
-                and isinstance(event.get("subtype", ""), str | None))
-    if kind == "block_actions":
-        actions = body.get("actions")
-        return (isinstance(body.get("user"), dict) and isinstance(actions, list) and bool(actions)
-                and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions))
-    if kind in ("view_submission", "view_closed"):
-        view = body.get("view")
-        return (isinstance(body.get("user"), dict) and isinstance(view, dict)
-                and isinstance(view.get("callback_id"), str))
-    return True
 
 
 def _headers(request: web.Request) -> dict[str, list[str]]:

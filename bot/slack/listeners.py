@@ -17,38 +17,33 @@ from slack_bolt import App as BoltApp
 from slack_sdk import WebClient
 
 from bot.slack import render, views
+from bot.slack import replies as shared
+from bot.slack.events import register as register_events
 from bot.slack.notify import dm_channel
+from bot.slack.replies import POSTS, VIEW, string, unescape
 from bot.slack.people import People
 from flows.access import can_open_cases
 from flows.messages import Message
 from flows.receipts import first_delivery
-from flows.services import App, add_agreement, handle_click, handle_message, overview, run_command, start_case
+from flows.services import App, add_agreement, handle_click, overview, run_command, start_case
 
 SUBCOMMANDS = {"status": "status", "wie": "who", "advies": "advice", "tips": "tips"}
-POSTS = "pestbot_posts"  # context keys handed from the ack function to the lazy one (deep-copied by Bolt)
-VIEW = "pestbot_view"
-
-
-def unescape(text: str) -> str:
-    """Slack sends typed text with &, < and > escaped; the services get what the person typed."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def register(bolt: BoltApp, app: App, people: People) -> None:
     def content_for(person_id: str | None):  # type: ignore[no-untyped-def]
-        return app.content(app.school.person(person_id))
+        return shared.content_for(app, person_id)
 
     def rendered(replies: list[Message], person_id: str | None) -> list[dict]:
-        content = content_for(person_id)
-        return [args for reply in replies for args in render.posts(reply, content)]
+        return shared.rendered(app, replies, person_id)
 
     def refusal() -> list[Message]:
-        return [Message(text=app.content(None).msg("unknown_person"))]
+        return shared.refusal(app)
 
     # --- /pest --------------------------------------------------------------------------------------
     def pest(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
         person = people.person(command.get("user_id"), client)
-        word, _, _rest = unescape(command.get("text") or "").strip().partition(" ")
+        word, _, _rest = unescape(string(command.get("text"))).strip().partition(" ")
         word = word.lower()
         if person is None:
             replies = refusal()
@@ -79,24 +74,6 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
             respond(response_type="ephemeral", replace_original=False, **args)
 
     bolt.command("/pest")(ack=pest, lazy=[pest_later])
-
-    # --- the direct-message tab -----------------------------------------------------------------------
-    def is_dm(event: dict) -> bool:
-        return event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
-
-    def message(ack: Ack, body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
-        person = people.person(event.get("user"), client)
-        text = unescape(event.get("text") or "")
-        replies = (handle_message(app, person.id, text, dedupe_key=f"event:{body.get('event_id')}")
-                   if person else refusal())
-        context[POSTS] = rendered(replies, person.id if person else None)
-        ack()  # only now: the turn is committed
-
-    def reply_in_channel(event: dict, client: WebClient, context: BoltContext) -> None:
-        for args in context.get(POSTS) or []:
-            client.chat_postMessage(channel=event["channel"], unfurl_links=False, **args)
-
-    bolt.event("message", matchers=[is_dm])(ack=message, lazy=[reply_in_channel])
 
     # --- buttons --------------------------------------------------------------------------------------
     def key(body: dict) -> str:
@@ -181,16 +158,4 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
     bolt.view_submission(views.INTAKE)(ack=submitted, lazy=[reply_in_dm])
     bolt.view_submission(views.AGREEMENT)(ack=submitted, lazy=[reply_in_dm])
 
-    # --- the Home tab ---------------------------------------------------------------------------------
-    def home_ack(ack: Ack) -> None:
-        ack()
-
-    def home(event: dict, client: WebClient) -> None:
-        person = people.person(event.get("user"), client)
-        message = overview(app, person.id) if person else refusal()[0]
-        content = content_for(person.id if person else None)
-        client.views_publish(user_id=event["user"], view=views.home(content, message))
-
-    bolt.event("app_home_opened", matchers=[lambda event: event.get("tab", "home") == "home"])(
-        ack=home_ack, lazy=[home])
-
+    register_events(bolt, app, people)  # last: its catch-alls take only what nothing else took

@@ -1,0 +1,83 @@
+"""The Events API: the direct-message tab (`message.im`), the Home tab (`app_home_opened`), and every other
+event Slack may send, which is acked with 200 and ignored (Slack counts anything else as a failed delivery,
+retries it and may switch the app's events off).
+
+In the direct messages, what a person typed is a turn: a plain message, a reply in a thread (`thread_ts`;
+the answer comes in the conversation itself, which is one thread of questions), `/me …` (`me_message`) and
+a thread reply also sent to the conversation (`thread_broadcast`). A file (`file_share`) is not kept: the
+person is told so, and the caption is not read as an answer. Edits and deletions (`message_changed`,
+`message_deleted`) change nothing: an answer counts as it was given, and `vraag N` corrects it. Messages from
+bots, the bot's own included, are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import Ack, BoltContext
+from slack_bolt import App as BoltApp
+from slack_sdk import WebClient
+
+from bot.slack import views
+from bot.slack.people import People
+from bot.slack.replies import POSTS, content_for, refusal, rendered, string, unescape
+from flows.messages import Message
+from flows.receipts import first_delivery
+from flows.services import App, handle_message, overview
+
+TYPED = ("", "me_message", "thread_broadcast")  # subtypes that are text a person wrote
+
+
+def _from_person(event: dict) -> bool:
+    return event.get("channel_type") == "im" and not event.get("bot_id") and isinstance(event.get("user"), str)
+
+
+def is_typed(event: dict) -> bool:
+    return _from_person(event) and (event.get("subtype") or "") in TYPED
+
+
+def is_file(event: dict) -> bool:
+    return _from_person(event) and event.get("subtype") == "file_share"
+
+
+def register(bolt: BoltApp, app: App, people: People) -> None:
+    def typed(ack: Ack, body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
+        person = people.person(event.get("user"), client)
+        text = unescape(string(event.get("text")))
+        replies = (handle_message(app, person.id, text, dedupe_key=f"event:{body.get('event_id')}")
+                   if person else refusal(app))
+        context[POSTS] = rendered(app, replies, person.id if person else None)
+        ack()  # only now: the turn is committed
+
+    def file(ack: Ack, body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
+        person = people.person(event.get("user"), client)
+        if person is None:
+            context[POSTS] = rendered(app, refusal(app), None)
+        elif first_delivery(app, f"event:{body.get('event_id')}"):  # a retry says it once
+            message = Message(text=content_for(app, person.id).msg("file_not_kept"))
+            context[POSTS] = rendered(app, [message], person.id)
+        ack()
+
+    def reply_in_channel(event: dict, client: WebClient, context: BoltContext) -> None:
+        for args in context.get(POSTS) or []:
+            client.chat_postMessage(channel=event["channel"], unfurl_links=False, **args)
+
+    bolt.event("message", matchers=[is_typed])(ack=typed, lazy=[reply_in_channel])
+    bolt.event("message", matchers=[is_file])(ack=file, lazy=[reply_in_channel])
+
+    def home(event: dict, client: WebClient) -> None:
+        person = people.person(event.get("user"), client)
+        message = overview(app, person.id) if person else refusal(app)[0]
+        client.views_publish(user_id=event["user"], view=views.home(content_for(app, person.id if person else None),
+                                                                  message))
+
+    bolt.event("app_home_opened", matchers=[lambda event: event.get("tab", "home") == "home"
+                                            and isinstance(event.get("user"), str)])(ack=_ignore, lazy=[home])
+    # Registered last: Bolt runs the first listener that matches, so these only take what nothing above took.
+    bolt.event(re.compile(".*"))(ack=_ignore, lazy=[])
+    bolt.view_closed(re.compile(".*"))(ack=_ignore, lazy=[])
+    bolt.action(re.compile(".*"))(ack=_ignore, lazy=[])
+
+
+def _ignore(ack: Ack) -> None:
+    ack()

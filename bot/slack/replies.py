@@ -1,0 +1,37 @@
+"""What every listener shares: the person's words, their replies rendered for Slack, the refusal for a
+stranger, and the keys that hand work from a listener's ack function to its lazy one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack import render
+from flows.content import Content
+from flows.messages import Message
+from flows.services import App
+
+POSTS = "pestbot_posts"  # context keys handed from the ack function to the lazy one (deep-copied by Bolt)
+VIEW = "pestbot_view"
+
+
+def string(value: Any) -> str:
+    """A field Slack sends as a string; anything else (a signed but malformed payload) counts as empty."""
+    return value if isinstance(value, str) else ""
+
+
+def unescape(text: str) -> str:
+    """Slack sends typed text with &, < and > escaped; the services get what the person typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def content_for(app: App, person_id: str | None) -> Content:
+    return app.content(app.school.person(person_id))
+
+
+def rendered(app: App, replies: list[Message], person_id: str | None) -> list[dict]:
+    content = content_for(app, person_id)
+    return [args for reply in replies for args in render.posts(reply, content)]
+
+
+def refusal(app: App) -> list[Message]:
+    return [Message(text=app.content(None).msg("unknown_person"))]
