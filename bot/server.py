@@ -37,6 +37,8 @@ def create_web_app(wired: Wired, server: ServerSettings, slack: SlackSettings, t
     if (slack.bot_token or slack.client_id) and not slack.signing_secret:
         raise NotConfigured("SLACK_SIGNING_SECRET ontbreekt: zonder kan niemand controleren dat een verzoek van Slack "
                             "komt. Zet het geheim uit de Slack-app (Basic Information → Signing Secret).")
+    if teams.incomplete:  # checked first: with Slack set, Teams would otherwise be switched off silently
+        raise NotConfigured(teams.incomplete)
     if slack.enabled:
         from bot.slack.http import mount as mount_slack
 

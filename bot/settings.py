@@ -73,3 +73,12 @@ class TeamsSettings(BaseSettings):
     @property
     def enabled(self) -> bool:
         return bool(self.app_id and self.app_password) or self.insecure_dev
+
+    @property
+    def incomplete(self) -> str | None:
+        """Half the credentials: `pestbot serve` stops with this message, whether Slack is set or not."""
+        if self.app_id and not self.app_password:
+            return "MICROSOFT_APP_ID is gezet maar MICROSOFT_APP_PASSWORD niet: Teams kan zo niet starten."
+        if self.app_password and not self.app_id:
+            return "MICROSOFT_APP_PASSWORD is gezet maar MICROSOFT_APP_ID niet: Teams kan zo niet starten."
+        return None

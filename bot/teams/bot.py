@@ -11,7 +11,8 @@ import hashlib
 import logging
 from dataclasses import replace
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
-from botbuilder.schema import Activity, Attachment, ChannelAccount
+from botbuilder.schema import (Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, Attachment,
+                               ChannelAccount)
 
 from bot.teams import cards
 from bot.teams.refs import Ref, RefStore, channel_key, user_key
@@ -62,7 +63,9 @@ class PestbotTeamsBot(ActivityHandler):
 
     @staticmethod
     def personal(activity: Activity) -> bool:
-        return (activity.conversation.conversation_type or "personal") == "personal"
+        """Only a conversation Teams calls personal: one without a type (a channel message in Microsoft's
+        own example) is not a place to talk about a case."""
+        return activity.conversation is not None and activity.conversation.conversation_type == "personal"
 
     # --- activities ----------------------------------------------------------------------------------------
 
@@ -96,13 +99,24 @@ class PestbotTeamsBot(ActivityHandler):
         if submit is None:
             content = await asyncio.to_thread(content_for, self.app, person)
             return [Message(text=content.msg("teams_bad_card"))]
-        # One key per card, question and value: a double click or a redelivery changes the case once,
-        # while a corrected answer on the same form still counts. The value is hashed: no names in keys.
+        # One key per sender, card, question and value: a double click or a redelivery changes the case once,
+        # a corrected answer on the same form still counts, and someone else posting this card's data (refused)
+        # cannot use up the owner's click. The value is hashed: no names in keys.
         card_id = submit.card or activity.reply_to_id or activity.id
         digest = hashlib.sha256(submit.value.encode()).hexdigest()[:16]
-        key = f"teams:card:{card_id}:{submit.question_id}:{digest}"[:200]
+        key = f"teams:card:{person.id}:{card_id}:{submit.question_id}:{digest}"[:200]
         return await asyncio.to_thread(handle_click, self.app, person.id, submit.case_id, submit.question_id,
                                        submit.value, key)
+
+    async def on_adaptive_card_invoke(self, turn_context: TurnContext,
+                                      invoke_value: AdaptiveCardInvokeValue) -> AdaptiveCardInvokeResponse:
+        """`Action.Execute` (Universal Actions). Pestbot's cards use `Action.Submit` only, so this is an old or
+        a foreign card: it is replaced by a card that says so, instead of Teams' error (botbuilder answers 501).
+        (A plain-text answer would be the lighter reply, but botbuilder 4.17 can only serialise a card here.)"""
+        person = self.person_for(turn_context.activity.from_property)
+        content = await asyncio.to_thread(content_for, self.app, person)
+        card = render(self.app, content, Message(text=content.msg("teams_bad_card"))).attachments[0].content
+        return AdaptiveCardInvokeResponse(status_code=200, type=cards.CONTENT_TYPE, value=card)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         await self.installed(turn_context)

@@ -1,13 +1,16 @@
 """`POST /api/messages` on the `pestbot serve` server: the Bot Framework endpoint for Teams.
 
-Before a turn runs: the body must be an activity (JSON), from the configured tenant, and, unless the
-insecure dev mode is on, carry a Bot Framework token that botbuilder validates (signature, issuer,
-audience = our app id, service URL). Anything else is refused and nothing is stored.
+Before a turn runs: the body must be an activity (JSON, 400 otherwise, also when nested too deep to parse)
+of the Teams channel (`msteams`; the Bot Framework Emulator's only in the insecure dev mode), from the
+configured tenant (403), and, unless the insecure dev mode is on, carry an RS256 Bot Framework token that
+botbuilder validates (signature, issuer, audience = our app id, service URL, the channel's endorsement;
+401 otherwise). Anything else is refused and nothing is stored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 from dataclasses import dataclass
@@ -15,7 +18,10 @@ from typing import Any
 
 import jwt
 from aiohttp import web
+from botbuilder.core import InvokeResponse
+from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
 
 from bot.settings import ServerSettings, TeamsSettings
 from bot.teams.bot import PestbotTeamsBot, turn_error_handler
@@ -54,8 +60,8 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
     from bot.server import NotConfigured
 
     secure = bool(teams.app_id)
-    if secure and not teams.app_password:
-        raise NotConfigured("MICROSOFT_APP_ID is gezet maar MICROSOFT_APP_PASSWORD niet: Teams start niet.")
+    if teams.incomplete:
+        raise NotConfigured(teams.incomplete)
     if not secure:
         if not teams.insecure_dev:
             raise NotConfigured("Teams zonder MICROSOFT_APP_ID en MICROSOFT_APP_PASSWORD kan alleen met "
@@ -64,6 +70,7 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
             raise NotConfigured("PESTBOT_TEAMS_INSECURE_DEV=1 mag niet met PESTBOT_PRODUCTION=1.")
         sys.stderr.write(WARNING)
         log.warning("Teams endpoint runs WITHOUT token validation (PESTBOT_TEAMS_INSECURE_DEV=1)")
+    channels = {"msteams"} if secure else {"msteams", "emulator"}  # the Emulator only in the insecure dev mode
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_config(teams)))
     adapter.on_turn_error = turn_error_handler(wired.app)
     refs = RefStore(wired.engine, wired.app.clock)
@@ -78,21 +85,30 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
             return _refuse(401, "unauthorized")
         if "application/json" not in request.headers.get("Content-Type", ""):
             return _refuse(415, "unsupported media type")
-        try:
-            body = await request.json()
-        except ValueError:
+        activity = _activity(await request.read())
+        if activity is None:
             return _refuse(400, "bad request")
-        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
-            return _refuse(400, "bad request")
+        body, activity = activity
+        if activity.channel_id not in channels:  # botbuilder lets an empty one through
+            return _refuse(400, "unknown channel")
         if teams.app_tenant_id and _tenant(body) != teams.app_tenant_id:
             return _refuse(403, "wrong tenant")
         try:
-            response = await adapter.process(request, teams_bot)
-        except (jwt.PyJWTError, PermissionError, KeyError, IndexError, ValueError):
-            return _refuse(401, "unauthorized")  # turn faults never get here: on_turn_error handles them
+            auth = await adapter.bot_framework_authentication.authenticate_request(
+                activity, request.headers.get("Authorization", ""))
+        except PermissionError:  # botbuilder's own refusal (an OSError, so before the next one)
+            return _refuse(401, "unauthorized")
         except OSError:  # the Bot Framework's signing keys could not be fetched: let the channel retry
             return _refuse(503, "token keys unavailable")
-        return response or web.Response(status=200)
+        except Exception:  # noqa: BLE001 - botbuilder raises a bare Exception for a wrong algorithm or channel
+            return _refuse(401, "unauthorized")
+        # Authenticated: the turn runs; its faults are on_turn_error's (a Dutch apology), never a refusal.
+        invoke: InvokeResponse | None = await adapter.process_activity(auth, activity, teams_bot.on_turn)
+        if invoke is None:
+            return web.Response(status=201)
+        # ActivityHandler has serialised the body already; CloudAdapter.process would do it a second time and fail.
+        body = invoke.body if isinstance(invoke.body, dict | list | str | None) else serializer_helper(invoke.body)
+        return web.json_response(body, status=invoke.status)
 
     web_app.on_startup.append(bind_loop)
     web_app.router.add_post(ROUTE, messages)
@@ -100,9 +116,26 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
 
 
 def _bearer(header: str) -> bool:
-    """A quick shape check before botbuilder validates the token itself: `Bearer <header.payload.sig>`."""
+    """A quick check before botbuilder validates the token itself: `Bearer <header.payload.sig>`, signed
+    with RS256, the only algorithm the Bot Framework uses. Anything else is refused without fetching keys."""
     scheme, _, token = header.partition(" ")
-    return scheme == "Bearer" and token.count(".") == 2 and len(token) < 16384
+    if not (scheme == "Bearer" and token.count(".") == 2 and len(token) < 16384):
+        return False
+    try:
+        return jwt.get_unverified_header(token).get("alg") == "RS256"
+    except (jwt.PyJWTError, ValueError, TypeError, AttributeError):
+        return False
+
+
+def _activity(raw: bytes) -> tuple[dict[str, Any], Activity] | None:
+    """The body as an Activity: a JSON object with a type, nested no deeper than Python can parse."""
+    try:
+        body = json.loads(raw)
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+            return None
+        return body, Activity().deserialize(body)
+    except (ValueError, TypeError, AttributeError, RecursionError):  # msrest's DeserializationError is a ValueError
+        return None
 
 
 def _tenant(body: dict[str, Any]) -> str | None:

@@ -63,11 +63,11 @@ def test_a_token_with_another_algorithm_is_refused_401(production):
     assert teams.post(activity, good) in (200, 201)
 
 
-def test_an_unknown_channel_id_is_refused_401(production):
+def test_an_unknown_channel_id_is_refused(production):
     teams = production
     good = {"Authorization": f"Bearer {token(teams.key, teams.kid, teams.connector.url)}"}
-    for channel in ("slack", "webchat", "emulator", ""):
-        assert teams.post({**teams.activity("message", text="help"), "channelId": channel}, good) == 401, channel
+    for channel in ("slack", "webchat", "emulator", "", None, 7):
+        assert teams.post({**teams.activity("message", text="help"), "channelId": channel}, good) in (400, 401), channel
     assert teams.connector.posted == []
 
 
@@ -87,10 +87,8 @@ def test_any_bearer_header_is_never_a_500(production, header, alg):
     part = lambda data: jwt.utils.base64url_encode(json.dumps(data).encode()).decode()  # noqa: E731
     shaped = ".".join([part({"alg": alg, "kid": teams.kid}), part(claims(teams.connector.url)), part(header)])
     for value in (header, f"Bearer {header}", f"Bearer {shaped}"):
-        try:
-            value.encode("latin-1")
-        except UnicodeEncodeError:
-            continue  # not sendable as an HTTP header
+        if not (value.isprintable() and value.isascii()):
+            continue  # not sendable as an HTTP header by urllib
         assert teams.post(teams.activity("message", text="help"), {"Authorization": value}) in (401, 403)
 
 
