@@ -74,6 +74,16 @@ def well_formed(body_text: str, content_type: str) -> bool:
                 and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions))
     if kind in ("view_submission", "view_closed"):
         view = body.get("view")
-        return (isinstance(body.get("user"), dict) and isinstance(view, dict)
-                and isinstance(view.get("callback_id"), str))
+        return (isinstance(body.get("user"), dict) and isinstance(view, dict)  # Bolt reads view.type, too
+                and isinstance(view.get("callback_id"), str) and isinstance(view.get("type"), str)
+                and (kind == "view_closed" or _state(view.get("state")))
+                and isinstance(view.get("blocks", []), list))
     return True
+
+
+def _state(state: object) -> bool:
+    """A submitted view's `state.values`: {block id: {action id: {element}}}, as Slack always sends it."""
+    values = state.get("values") if isinstance(state, dict) else None
+    return isinstance(values, dict) and all(
+        isinstance(block, dict) and all(isinstance(element, dict) for element in block.values())
+        for block in values.values())

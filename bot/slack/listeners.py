@@ -82,7 +82,7 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
 
     def choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
         person = people.person(body.get("user", {}).get("id"), client)
-        parsed = render.parse_choice(action.get("value") or "")
+        parsed = render.parse_choice(string(action.get("value")))
         if person is None:
             replies = refusal()
         elif parsed is None:
@@ -110,7 +110,7 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
     def agreement_form(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
         ack()
         person = people.person(body.get("user", {}).get("id"), client)
-        parsed = render.parse_choice(action.get("value") or "")
+        parsed = render.parse_choice(string(action.get("value")))
         if person is None or parsed is None:
             context[POSTS] = rendered(refusal(), None) if person is None else []
             return
@@ -121,7 +121,7 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
         if person is None:
             context[VIEW] = views.details(app.content(None), refusal())
             return ack()
-        replies = run_command(app, person.id, "details", action.get("value") or "", dedupe_key=key(body))
+        replies = run_command(app, person.id, "details", string(action.get("value")), dedupe_key=key(body))
         if replies:  # a retry of the same click opens nothing a second time
             context[VIEW] = views.details(content_for(person.id), replies[-1:])
         ack()
@@ -133,14 +133,15 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
     # --- modals ---------------------------------------------------------------------------------------
     def submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
         person = people.person(body.get("user", {}).get("id"), client)
-        first_block = (view.get("blocks") or [{}])[-1].get("block_id", "")
+        blocks = view.get("blocks") if isinstance(view.get("blocks"), list) else []
+        first_block = string((blocks[-1] if blocks and isinstance(blocks[-1], dict) else {}).get("block_id"))
         if person is None:
             return ack(response_action="errors", errors={first_block: refusal()[0].text[:150]})
         dedupe = f"view:{view.get('id')}"
         if view.get("callback_id") == views.INTAKE:
             replies, errors = start_case(app, person.id, views.answers(view, views.INTAKE_FIELDS), dedupe)
         else:
-            case_id, question_id, _ = render.parse_choice(view.get("private_metadata") or "") or ("", "", "")
+            case_id, question_id, _ = render.parse_choice(string(view.get("private_metadata"))) or ("", "", "")
             parts = views.answers(view, views.AGREEMENT_PARTS)
             replies, errors = add_agreement(app, person.id, case_id, question_id, parts, dedupe)
         if errors:

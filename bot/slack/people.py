@@ -28,7 +28,7 @@ class People:
 
     def person(self, user_id: str | None, client: WebClient | None = None) -> Person | None:
         """The school's person for a Slack user id, or None: someone the bot must refuse."""
-        if not user_id:
+        if not isinstance(user_id, str) or not user_id:
             return None
         found = self.school.by_platform_id("slack", user_id)
         if found is not None or not self._by_email or client is None:

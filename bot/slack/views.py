@@ -92,16 +92,20 @@ def home(content: Content, message: Message) -> dict:
 
 
 def answers(view: dict[str, Any], fields: tuple[str, ...]) -> dict[str, str]:
-    """The submitted values by block id, as text the services parse (a choice as its number)."""
-    values = view.get("state", {}).get("values", {})
+    """The submitted values by block id, as text the services parse (a choice as its number). A part that is
+    not shaped as Slack shapes it (a signed but malformed payload) counts as not filled in."""
+    values = _dict(_dict(view.get("state")).get("values"))
     out: dict[str, str] = {}
     for field in fields:
-        element = values.get(field, {}).get("value", {})
+        element = _dict(_dict(values.get(field)).get("value"))
         if element.get("type") in ("static_select", "radio_buttons"):
-            chosen = element.get("selected_option") or {}
-            value = chosen.get("value")
+            value = _dict(element.get("selected_option")).get("value")
         else:
             value = element.get("value")
-        if value:
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
             out[field] = str(value)
     return out
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
