@@ -142,3 +142,13 @@ def test_an_installation_removed_stores_nothing(teams):
     assert teams.rows("conversation_refs") == [] and teams.connector.posted == []
     gone = teams.activity("conversationUpdate", membersRemoved=[{"id": BOT_ID}])
     assert teams.post(gone) in (200, 201) and teams.rows("conversation_refs") == []
+
+
+@pytest.mark.parametrize("field,value", [("conversation", None), ("conversation", "a:chat"), ("from", None),
+                                         ("from", []), ("recipient", None), ("serviceUrl", 5), ("id", {"a": 1}),
+                                         ("channelData", "x"), ("value", "ja"), ("text", 42)])
+@pytest.mark.parametrize("kind", ["message", "conversationUpdate", "installationUpdate", "invoke", "typing"])
+def test_an_activity_with_a_part_of_the_wrong_shape_is_never_a_500(teams, kind, field, value):
+    activity = {**teams.activity(kind, text="help", membersAdded=[{"id": BOT_ID}], name="adaptiveCard/action",
+                                 action="add"), field: value}
+    assert teams.post(activity) < 500
