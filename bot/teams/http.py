@@ -106,9 +106,7 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
         invoke: InvokeResponse | None = await adapter.process_activity(auth, activity, teams_bot.on_turn)
         if invoke is None:
             return web.Response(status=201)
-        # ActivityHandler has serialised the body already; CloudAdapter.process would do it a second time and fail.
-        body = invoke.body if isinstance(invoke.body, dict | list | str | None) else serializer_helper(invoke.body)
-        return web.json_response(body, status=invoke.status)
+        return web.json_response(_invoke_body(invoke.body, int(invoke.status)), status=int(invoke.status))
 
     web_app.on_startup.append(bind_loop)
     web_app.router.add_post(ROUTE, messages)
@@ -136,6 +134,18 @@ def _activity(raw: bytes) -> tuple[dict[str, Any], Activity] | None:
         return body, Activity().deserialize(body)
     except (ValueError, TypeError, AttributeError, RecursionError):  # msrest's DeserializationError is a ValueError
         return None
+
+
+def _invoke_body(body: Any, status: int) -> Any:
+    """An invoke's answer as JSON. ActivityHandler has serialised it already (CloudAdapter.process would do it a
+    second time and fail), except its own error answers, which botbuilder 4.17 cannot serialise at all."""
+    if isinstance(body, dict | list | str | None):
+        return body
+    try:
+        return serializer_helper(body)
+    except Exception:  # noqa: BLE001 - msrest's SerializationError and whatever it wraps
+        return {"statusCode": status, "type": "application/vnd.microsoft.error",
+                "value": {"code": "BadRequest" if status < 500 else "ServerError", "message": "invalid invoke"}}
 
 
 def _tenant(body: dict[str, Any]) -> str | None:
