@@ -19,10 +19,13 @@ from bot.teams.refs import Ref, RefStore, channel_key, user_key
 from flows.content import Content
 from flows.messages import Message
 from flows.school import Person
+from flows.receipts import first_delivery
 from flows.services import App, handle_click, handle_message
 
 log = logging.getLogger(__name__)
 TYPED_KINDS = {"text", "students", "date"}  # questions answered with a form on the card
+FILE_PREFIXES = ("image/", "video/", "audio/")
+FILE_TYPES = {"application/vnd.microsoft.teams.file.download.info", "reference"}
 
 
 def tenant_of(activity: Activity) -> str | None:
@@ -87,7 +90,9 @@ class PestbotTeamsBot(ActivityHandler):
         ref = ref_from(activity, user_key(activity.from_property.id), person.id)
         if not self.refs.known(ref):
             await asyncio.to_thread(self.refs.save, ref)
-        if activity.value is not None and not (activity.text or "").strip():
+        if has_files(activity):  # a screenshot as evidence: not kept, and its caption is not read as an answer
+            replies = await asyncio.to_thread(file_not_kept, self.app, person, f"teams:file:{person.id}:{activity.id}")
+        elif activity.value is not None and not (activity.text or "").strip():
             replies = await self.submitted(activity, person)
         else:
             replies = await asyncio.to_thread(handle_message, self.app, person.id, activity.text or "",
@@ -146,6 +151,21 @@ class PestbotTeamsBot(ActivityHandler):
         content = (self.app.contents.get(language) if language else None) or \
             await asyncio.to_thread(content_for, self.app, person)
         await turn_context.send_activities([render(self.app, content, m) for m in merged(replies)])
+
+
+def has_files(activity: Activity) -> bool:
+    """An image pasted into the chat (`image/*`) or a file attached from OneDrive; not the `text/html` copy of
+    a formatted message, and not a card."""
+    return any(isinstance(a.content_type, str)
+               and (a.content_type.startswith(FILE_PREFIXES) or a.content_type in FILE_TYPES)
+               for a in activity.attachments or [])
+
+
+def file_not_kept(app: App, person: Person, key: str) -> list[Message]:
+    """Pestbot keeps no files: it says so, once per activity."""
+    if not first_delivery(app, key):
+        return []
+    return [Message(text=content_for(app, person).msg("file_not_kept"))]
 
 
 def merged(replies: list[Message]) -> list[Message]:
