@@ -92,7 +92,8 @@ def interactive(payload: dict) -> bytes:
 MALFORMED = {
     "view without type": {"type": "view_submission", "view": {"id": "V1", "callback_id": "pestbot_intake",
                                                                "state": {"values": {}}}},
-    "state.values a list": {"type": "view_submission", "view": {"id": "V2", "type": "modal", "callback_id": "pestbot_intake",
+    "state.values a list": {"type": "view_submission", "view": {"id": "V2", "type": "modal",
+                                                                 "callback_id": "pestbot_intake",
                                                                  "state": {"values": [1, 2]}}},
     "a block's values a list": {"type": "view_submission", "view": {"id": "V3", "type": "modal",
                                 "callback_id": "pestbot_intake", "state": {"values": {"class_name": [1]}}}},
@@ -100,7 +101,8 @@ MALFORMED = {
                                                             "state": "x"}},
     "private_metadata a number": {"type": "view_submission", "view": {"id": "V5", "type": "modal",
                                   "callback_id": "pestbot_agreement", "private_metadata": 42, "state": {"values": {}}}},
-    "blocks a number": {"type": "view_submission", "view": {"id": "V6", "type": "modal", "callback_id": "pestbot_intake",
+    "blocks a number": {"type": "view_submission", "view": {"id": "V6", "type": "modal",
+                                                             "callback_id": "pestbot_intake",
                                                              "blocks": 7, "state": {"values": {}}}},
     "action value a number": {"type": "block_actions", "channel": {"id": "D0MENTOR01"},
                               "actions": [{"action_id": "choice:0", "value": 3, "action_ts": "1.2"}]},
@@ -136,7 +138,8 @@ def test_signed_events_with_wrongly_typed_fields_are_never_a_500(slack, field, v
 
 
 JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                       lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3),
+                       lambda inner: st.lists(inner, max_size=3)
+                       | st.dictionaries(st.text(max_size=12), inner, max_size=3),
                        max_leaves=12)
 
 

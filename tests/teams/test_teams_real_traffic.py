@@ -53,7 +53,8 @@ def test_a_token_with_another_algorithm_is_refused_401(production):
     url = teams.connector.url
     forged = {
         "none": jwt.encode(claims(url), None, algorithm="none", headers={"kid": teams.kid}),
-        "HS256": jwt.encode(claims(url), "geheim-geheim-geheim-geheim-1234", algorithm="HS256", headers={"kid": teams.kid}),
+        "HS256": jwt.encode(claims(url), "geheim-geheim-geheim-geheim-1234", algorithm="HS256",
+                            headers={"kid": teams.kid}),
         "PS256, the right key": jwt.encode(claims(url), teams.key, algorithm="PS256", headers={"kid": teams.kid}),
     }
     for name, bad in forged.items():
