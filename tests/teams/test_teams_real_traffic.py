@@ -153,3 +153,23 @@ def test_an_activity_with_a_part_of_the_wrong_shape_is_never_a_500(teams, kind, 
     activity = {**teams.activity(kind, text="help", membersAdded=[{"id": BOT_ID}], name="adaptiveCard/action",
                                  action="add"), field: value}
     assert teams.post(activity) < 500
+
+
+@pytest.mark.parametrize("with_slack", [False, True], ids=["without Slack", "with Slack"])
+def test_pestbot_serve_with_an_app_id_and_no_password_stops_with_the_message(tmp_path, monkeypatch, request,
+                                                                             with_slack):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    for name in ("MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID", "PESTBOT_TEAMS_INSECURE_DEV", "SLACK_APP_TOKEN",
+                 "SLACK_CLIENT_ID", "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MICROSOFT_APP_ID", APP_ID)
+    if with_slack:
+        fake = request.getfixturevalue("fake_slack")
+        for name, value in (("SLACK_SIGNING_SECRET", "s"), ("SLACK_BOT_TOKEN", "xoxb-x"), ("SLACK_API_URL", fake.url)):
+            monkeypatch.setenv(name, value)
+    monkeypatch.setattr("aiohttp.web.run_app", lambda *args, **kwargs: None)  # were it to start, return at once
+    result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "p.db")])
+    assert result.exit_code != 0 and "MICROSOFT_APP_PASSWORD" in result.output
