@@ -21,7 +21,7 @@ from flows.messages import Message
 from flows.services import App, handle_message
 
 CLOCK_KEY = "console_clock_offset_seconds"
-_UNITS = {"m": 60, "u": 3600, "h": 3600, "d": 86400, "w": 604800}
+_UNITS = {"m": 60, "u": 3600, "h": 3600, "d": 86400}
 
 
 class ConsoleNotifier:
@@ -62,9 +62,10 @@ def parse_moment(text: str, zone: ZoneInfo) -> datetime | None:
     return None
 
 
-def parse_offset(text: str) -> timedelta | None:
+def parse_offset(text: str) -> tuple[int, str] | None:
+    """"+4w" → (4, "w"): minutes, hours (u or h), days, or school weeks."""
     match = re.fullmatch(r"\+?(\d{1,4})\s*([muhdw])", text.strip().lower())
-    return timedelta(seconds=int(match[1]) * _UNITS[match[2]]) if match else None
+    return (int(match[1]), match[2]) if match else None
 
 
 class Console:
@@ -127,7 +128,15 @@ class Console:
         school = self.app.school
         zone = school.zone()
         if argument:
-            offset = parse_offset(argument)
+            parsed = parse_offset(argument)
+            offset = None
+            if parsed is not None:
+                count, unit = parsed
+                if unit == "w":  # school weeks, as the evaluation counts them: a holiday does not count
+                    now = self.clock.now()
+                    offset = school.calendar.add_school_weeks(now, count, zone) - now
+                else:
+                    offset = timedelta(seconds=count * _UNITS[unit])
             if offset is None:
                 moment = parse_moment(argument, zone)
                 if moment is None:
@@ -179,12 +188,32 @@ class KeyValue:
 
 
 def input_lines(stream: TextIO | None = None, prompt: str = "> ") -> Iterable[str]:
-    """Lines from the terminal (with a prompt) or from a piped script."""
+    """Lines from the terminal (with a prompt) or from a piped script (a line is a message).
+
+    At the terminal, lines that arrive together (a pasted text of several lines) are one message."""
     if stream is not None:
         yield from stream
         return
+    try:
+        import readline  # noqa: F401 - line editing; it also reads the terminal byte by byte, so a paste's
+        # further lines stay in the terminal's buffer, where select sees them
+    except ImportError:
+        pass
     while True:
         try:
-            yield input(prompt)
+            lines = [input(prompt)]
+            while _more_waiting():
+                lines.append(input(""))
         except EOFError:
             return
+        yield "\n".join(lines)
+
+
+def _more_waiting(wait: float = 0.03) -> bool:
+    import select
+    import sys
+
+    try:
+        return bool(select.select([sys.stdin], [], [], wait)[0])
+    except (OSError, ValueError):
+        return False

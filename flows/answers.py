@@ -77,11 +77,25 @@ def _parse_choice(question: QuestionSpec, text: str, content: Content, options: 
     for key, label in options:
         if word in (key.lower(), label.lower()):
             return key
+    if question.kind == "choice":
+        found = _one_word_match(word, options)
+        if found is not None:
+            return found
     if question.kind == "yes_no":
         return Invalid(content.msg("invalid_yes_no"))
     if question.kind == "task":
         return Invalid(content.msg("invalid_task_na" if question.allow_na else "invalid_task"))
     return Invalid(content.msg("invalid_choice", options=", ".join(f"{i}. {label}" for i, (_, label) in enumerate(options, 1))))
+
+
+def _one_word_match(word: str, options: list[tuple[str, str]]) -> str | None:
+    """"extern" for "ja, extern", "nee" for "geen": a word that belongs to exactly one option's label
+    (or a no-word for the option keyed "none"). "ja" alone fits two options, so it matches none."""
+    keys = [key for key, _ in options]
+    if word in _NO and "none" in keys:
+        return "none"
+    fits = [key for key, label in options if word in re.findall(r"\w+", label.lower())]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _parse_text(text: str, max_length: int, content: Content) -> str | Invalid:

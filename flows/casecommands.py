@@ -84,7 +84,7 @@ def stats(turn: Turn, argument: str) -> Outcome:
     from flows.stats import compute, parse_year, school_year_of, table_text
 
     if not can_see_stats(turn.person):
-        return refuse(turn, "stats")
+        return Outcome().say(turn.content.msg("stats_not_allowed")).record(turn, "denied", None, what="stats")
     year = parse_year(argument) if argument else school_year_of(turn.now, turn.school)
     if year is None:
         return Outcome().say(turn.content.msg("stats_usage"))

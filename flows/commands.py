@@ -10,20 +10,21 @@ from flows.access import can_act, can_open_cases, can_view
 from flows.answers import clean
 from flows.content import Content
 from flows.effects import BOT
-from flows.engine import Outcome, Turn, advance, pending_for, refuse, set_pending, transition
-from flows.model import Case, Reminder, new_case_id, normalise_case_id
+from flows.engine import (MAX_NOTE, Outcome, Turn, advance, ask, checkin_note, pending_for, refuse, resume, set_pending,
+                          switch_to)
+from flows.model import CHECKIN, Case, Reminder, new_case_id, normalise_case_id
+from flows.phases import transition
 from flows.protocol import MONITORING_STATES, CaseState, Trigger
 from flows.questions import AGREEMENT_QUESTION, Numbered, find, next_question, visible
 
 # Commands that take words after them; the others must be the whole message ("wie?" or "wie moet ik informeren?").
 WITH_ARGUMENT = {"question", "checkin", "incident", "close", "reopen", "open", "details", "language",
-                 "share", "handover", "dossier", "stats"}
-MAX_NOTE = 2000
+                 "share", "handover", "dossier", "stats", "amend"}
 # Commands whose argument is one word (a person id, a case id, a school year): "deel van de klas lacht"
 # stays an answer, not a command.
 ONE_WORD = {"share", "handover", "dossier", "stats"}
 # Commands whose argument has a shape: recognised even while a typed answer is awaited ("vraag 3").
-STRUCTURED = {"question": r"\d{1,3}", "open": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}",
+STRUCTURED = {"question": r"\d{1,3}", "amend": r"\d{1,3}", "open": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}",
               "details": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}", "language": r"(nl|en)[a-z]*",
               "dossier": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}"}
 
@@ -73,8 +74,7 @@ def _new(turn: Turn, _: str) -> Outcome:
     outcome.event(case, turn, "created", mentor=turn.person.id)
     if len(turn.school.departments) == 1:
         case.set_answer("department", turn.school.departments[0].id, BOT, turn.now)
-    turn.conversation.active_case_id = case.id
-    set_pending(turn, outcome, None)
+    switch_to(turn, outcome, case)
     outcome.say(content.msg("case_created", case=case.id), case)
     outcome.say(f"{content.state_name(case.state.value)}: {content.texts.phase_intro[case.state.value]}", case)
     return advance(turn, case, outcome)
@@ -96,13 +96,11 @@ def _open(turn: Turn, argument: str) -> Outcome:
     case = turn.load_case(normalise_case_id(argument)) if argument else None
     if case is None or not can_view(turn.person, case, turn.school):
         return refuse(turn, "open", case.id if case else None)
-    turn.conversation.active_case_id = case.id
-    turn.case = case
     outcome = Outcome().record(turn, "view", case.id, what="open")
-    set_pending(turn, outcome, None)
+    switch_to(turn, outcome, case)
     outcome.say(content.msg("case_opened", case=render.label(case)), case)
     if can_act(turn.person, case) and case.state is not CaseState.CLOSED:
-        return advance(turn, case, outcome)
+        return advance(turn, case, outcome, again=True, complete=False)
     return outcome
 
 
@@ -114,6 +112,26 @@ def _details(turn: Turn, argument: str) -> Outcome:
         return refuse(turn, "details", case.id if case else None)
     return Outcome(replies=[render.details(case, turn.content, turn.school)]).record(turn, "view", case.id,
                                                                                       what="details")
+
+
+def _amend(turn: Turn, case: Case, argument: str) -> Outcome:
+    """`wijzig [nummer]`: an answer from the report (intake) corrected in any later phase, so that a
+    misspelt name does not end up in Magister and the dossier."""
+    content = turn.content
+    intake = [n for n in visible(case, content, CaseState.INTAKE) if n.question.auto is None]
+    if not argument:
+        lines = [f"{n.number}. {content.texts.questions[n.question.id].label}: "
+                 f"{_shown(content, n.question.id, case.value(n.question.id)) if case.answer(n.question.id) else '–'}"
+                 for n in intake]
+        return Outcome().say("\n".join([content.msg("amend_header"), *lines]), case)
+    numbered = next((n for n in intake if str(n.number) == argument.strip()), None)
+    if numbered is None:
+        return Outcome().say(content.msg("amend_unknown", number=argument.strip()), case)
+    outcome = Outcome().say(content.msg("amend_now"), case)
+    current = case.value(numbered.question.id)
+    if current is not None:
+        outcome.say(content.msg("current_answer", value=_shown(content, numbered.question.id, current)), case)
+    return ask(turn, outcome, case, numbered)
 
 
 def _status(turn: Turn, case: Case, _: str) -> Outcome:
@@ -146,12 +164,10 @@ def _question(turn: Turn, case: Case, argument: str) -> Outcome:
     if numbered is None or numbered.question.auto:
         return Outcome().say(content.msg("question_unknown", number=argument or "?"), case)
     outcome = Outcome()
-    set_pending(turn, outcome, {"case": case.id, "question": numbered.question.id})
     current = case.value(numbered.question.id)
     if current is not None:
         outcome.say(content.msg("current_answer", value=_shown(content, numbered.question.id, current)), case)
-    outcome.replies.append(render.question(case, content, turn.school, numbered, turn.now))
-    return outcome
+    return ask(turn, outcome, case, numbered)
 
 
 def _shown(content: Content, question_id: str, value: object) -> str:
@@ -165,7 +181,7 @@ def _shown(content: Content, question_id: str, value: object) -> str:
 def _skip(turn: Turn, case: Case, _: str) -> Outcome:
     content = turn.content
     pending = pending_for(turn)
-    numbered = find(case, content, pending["question"]) if pending else next_question(case, content, turn.now)
+    numbered = find(case, content, pending.question_id) if pending else next_question(case, content, turn.now)
     if numbered is None:
         return Outcome().say(content.msg("nothing_to_skip"), case)
     if numbered.question.required:
@@ -182,12 +198,8 @@ def _agreement(turn: Turn, case: Case, _: str) -> Outcome:
     question_id = AGREEMENT_QUESTION.get(case.state)
     if question_id is None:
         return Outcome().say(turn.content.msg("agreement_not_now"), case)
-    outcome = Outcome()
-    pending = {"case": case.id, "question": question_id, "part": "what", "draft": {}}
-    set_pending(turn, outcome, pending)
     numbered = find(case, turn.content, question_id) or Numbered(0, turn.content.questions[question_id])
-    outcome.replies.append(render.question(case, turn.content, turn.school, numbered, turn.now, "what"))
-    return outcome
+    return ask(turn, Outcome(), case, numbered, "what")
 
 
 def _done(turn: Turn, case: Case, _: str) -> Outcome:
@@ -206,11 +218,7 @@ def _checkin(turn: Turn, case: Case, note: str) -> Outcome:
     content = turn.content
     if case.state in (CaseState.INTAKE, CaseState.CLOSED):
         return Outcome().say(content.msg("checkin_not_now"), case)
-    if not note or len(note) > MAX_NOTE:
-        return Outcome().say(content.msg("checkin_usage", max=MAX_NOTE), case)
-    outcome = Outcome()
-    outcome.event(case, turn, "checkin", note=note)
-    return outcome.say(content.msg("checkin_saved"), case)
+    return checkin_note(turn, case, note)
 
 
 def _snooze(turn: Turn, case: Case, _: str) -> Outcome:
@@ -224,7 +232,12 @@ def _snooze(turn: Turn, case: Case, _: str) -> Outcome:
     outcome = Outcome()
     outcome.effects.reminders.append(Reminder(case.id, "checkin", due, case.state.value))
     outcome.event(case, turn, "snoozed", until=due.isoformat())
-    return outcome.say(content.msg("snoozed", date=render.day(content, school, due)), case)
+    outcome.say(content.msg("snoozed", date=render.day(content, school, due)), case)
+    pending = pending_for(turn)
+    if pending is not None and pending.question_id == CHECKIN:
+        set_pending(turn, outcome, None)
+        resume(turn, outcome, case)
+    return outcome
 
 
 def _language(turn: Turn, argument: str) -> Outcome:
@@ -235,9 +248,11 @@ def _language(turn: Turn, argument: str) -> Outcome:
     if wanted not in contents:
         return Outcome().say(turn.content.msg("language_usage"))
     outcome = Outcome()
-    turn.conversation.language = wanted
+    if turn.conversation.language != wanted:
+        turn.conversation.language = wanted
+        turn.conversation.updated_at = turn.now
+        outcome.changed = True
     turn.content = contents[wanted]
-    set_pending(turn, outcome, turn.conversation.pending)
     return outcome.say(turn.content.msg("language_set"))
 
 
@@ -248,6 +263,7 @@ _COMMANDS: dict[str, Callable[[Turn, str], Outcome]] = {
     "tips": _tips, "help": _help, "language": _language,
     "status": _needs_case(_status),
     "question": _needs_case(_question, act=True),
+    "amend": _needs_case(_amend, act=True),
     "skip": _needs_case(_skip, act=True),
     "agreement": _needs_case(_agreement, act=True),
     "done": _needs_case(_done, act=True),

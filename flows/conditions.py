@@ -1,4 +1,6 @@
-"""The tiny condition language of the content files: {question: value | [values] | "*"}."""
+"""The tiny condition language of the content files: {question: value | [values] | "*" | "!value"}.
+
+"*" is "answered at all"; "!yes" is "anything but yes", unanswered included (a step not done)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ def holds(condition: Mapping[str, Any] | None, value_of: Any) -> bool:
         value = value_of(question_id)
         if expected == "*":
             if value in (None, "", [], ()):
+                return False
+        elif isinstance(expected, str) and expected.startswith("!"):
+            if value == expected[1:]:
                 return False
         elif isinstance(expected, (list, tuple)):
             if value not in expected:

@@ -31,10 +31,14 @@ class QuestionSpec(Strict):
     required: bool = True
     allow_na: bool = False
     when: Condition | None = None
+    after: Condition | None = None
     options: tuple[str, ...] = ()
     options_from: Literal["departments"] | None = None
-    auto: Literal["team_post"] | None = None
-    draft: Literal["magister", "teachers"] | None = None
+    # Filled in by the bot: team_post (its own post informed the team), entry_reason (why the case is here).
+    auto: Literal["team_post", "entry_reason"] | None = None
+    draft: Literal["magister", "magister_f3", "teachers"] | None = None
+    # Choices that mean "not done yet" ("nog geen besluit"): the phase waits, the bot comes back to it.
+    not_done: tuple[str, ...] = ()
     max_length: int = Field(default=2000, ge=1, le=4000)
 
     @model_validator(mode="after")
@@ -43,6 +47,8 @@ class QuestionSpec(Strict):
             raise ValueError(f"keuzevraag {self.id} heeft geen options of options_from")
         if self.allow_na and self.kind != "task":
             raise ValueError(f"allow_na past alleen bij kind task ({self.id})")
+        if set(self.not_done) - set(self.options):
+            raise ValueError(f"not_done van {self.id} noemt een keuze die niet in options staat")
         return self
 
 
@@ -79,7 +85,7 @@ class Structure(Strict):
             for i, q in enumerate(self.phases[phase]):
                 if q.id in seen:
                     raise At(("phases", phase, i, "id"), f"vraag-id {q.id} komt twee keer voor")
-                for ref in (q.when or {}):
+                for ref in {**(q.when or {}), **(q.after or {})}:
                     if ref not in seen:
                         raise At(("phases", phase, i, "when"),
                                  f"vraag {q.id}: 'when' verwijst naar {ref}, dat geen eerdere vraag is")
@@ -141,6 +147,9 @@ class Content:
 
     def state_name(self, state: str) -> str:
         return self.texts.states[state]
+
+    def phase_question_ids(self, phase: str) -> set[str]:
+        return {q.id for q in self.structure.phases[phase]}  # type: ignore[index]
 
     def command(self, word: str) -> str | None:
         return self._commands.get(word.lower())

@@ -70,6 +70,12 @@ def _label(content: Content, question_id: str) -> str:
     return words.label if words else question_id
 
 
+def _kind(content: Content, kind: object) -> str:
+    """What kind of message or reminder, in words: never an internal id such as summary_fase2."""
+    key = f"kind_{kind}"
+    return content.msg(key) if key in content.texts.messages else str(kind)
+
+
 def describe(event: Event, content: Content, school: SchoolConfig) -> str:
     """One line of the timeline, in the reader's language."""
     d, kind = event.data, event.kind
@@ -85,13 +91,16 @@ def describe(event: Event, content: Content, school: SchoolConfig) -> str:
     elif kind in ("informed", "reminder"):
         target = str(d.get("to", ""))
         who = f"#{school.safety_channel.name}" if target.startswith("channel:") else _name(school, target.split(":")[-1])
-        params = {"to": who, "kind": d.get("kind", "")}
+        params = {"to": who, "kind": _kind(content, d.get("kind", ""))}
     elif kind == "scheduled":
-        params = {"kind": d.get("kind", ""), "due": moment(content, school, datetime.fromisoformat(d["due"]))}
+        params = {"kind": _kind(content, d.get("kind", "")),
+                  "due": moment(content, school, datetime.fromisoformat(d["due"]))}
+    elif kind == "incident":
+        params = {"reason": d.get("reason") or "–"}
     elif kind == "snoozed":
         params = {"until": moment(content, school, datetime.fromisoformat(d["until"]))}
     elif kind == "shared":
-        params = {"person": _name(school, d.get("person")), "role": d.get("role", "")}
+        params = {"person": _name(school, d.get("person")), "role": _kind(content, f"member_{d.get('role', '')}")}
     elif kind == "handed_over":
         params = {"previous": _name(school, d.get("previous")), "mentor": _name(school, d.get("mentor"))}
     else:
@@ -114,7 +123,7 @@ def build(case: Case, events: list[Event], school: SchoolConfig, content: Conten
         (_label(content, "bullies"), shown(content, "bullies", case.value("bullies"))),
     ])
     people = Section(content.msg("dossier_people"), [("mentor", _name(school, case.mentor_id))] +
-                     [(m.role, f"{_name(school, m.person_id)} ({moment(content, school, m.added_at)})")
+                     [(_kind(content, f"member_{m.role}"), f"{_name(school, m.person_id)} ({moment(content, school, m.added_at)})")
                       for m in case.members])
     answers = Section(content.msg("dossier_given"), [
         (_label(content, a.question_id),

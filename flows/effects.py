@@ -28,9 +28,12 @@ class Effects:
     cancel_reminders: bool = False
 
 
-def _ping(case: Case, school: SchoolConfig, content: Content, key: str, reason: str | None = None) -> Outgoing:
-    """A post in the safety channel that mentions the school leader concerned and the coordinator."""
+def _ping(case: Case, school: SchoolConfig, content: Content, key: str, team: bool = False) -> Outgoing:
+    """A post in the safety channel that mentions the school leader concerned and the coordinator, and
+    with `team` the whole social-safety team (fase 3 and 4, severe incidents: the team meets on those)."""
     people = [school.school_leader_of(case.department), *school.with_role(Role.ANTI_BULLYING_COORDINATOR)]
+    if team:
+        people += school.safety_team(case.department)
     mentions = tuple(dict.fromkeys(p.id for p in people if p is not None))
     mentor = school.person(case.mentor_id)
     text = content.msg(key, case=render.label(case), state=content.state_name(case.state.value),
@@ -52,11 +55,40 @@ def _summary(case: Case, school: SchoolConfig, content: Content) -> Outgoing:
                     message=Message(text=text, mentions=mentions, case_id=case.id))
 
 
-def _auto_answer(case: Case, content: Content, now: datetime, effects: Effects) -> None:
+def _auto_answer(case: Case, content: Content, now: datetime, effects: Effects, reason: str | None = None) -> None:
+    """Steps the bot did itself: the team informed by its own post; why the case is in this phase."""
     for numbered in visible(case, content):
-        if numbered.question.auto == "team_post":
-            case.set_answer(numbered.question.id, "yes", BOT, now)
-            effects.events.append(Event(case.id, now, BOT, "answered", {"question": numbered.question.id, "value": "yes"}))
+        auto = numbered.question.auto
+        value = "yes" if auto == "team_post" else reason if auto == "entry_reason" else None
+        if value:
+            case.set_answer(numbered.question.id, value, BOT, now)
+            effects.events.append(Event(case.id, now, BOT, "answered", {"question": numbered.question.id, "value": value}))
+
+
+def _entry_reason(case: Case, transition: Transition, school: SchoolConfig, content: Content) -> str:
+    if transition.trigger == Trigger.SEVERE_INCIDENT.value:
+        return content.msg("entry_reason_incident", reason=(transition.reason or "").strip())
+    return content.msg(f"entry_reason_{case.state.value}", weeks=school.evaluation_weeks)
+
+
+def _closed(case: Case, transition: Transition, actor: str, school: SchoolConfig, content: Content) -> list[Outgoing]:
+    """The coordinator follows every case and monitors how it goes: told when one closes."""
+    how = content.msg(f"closed_by_{transition.trigger}")
+    mentor = school.person(case.mentor_id)
+    text = content.msg("closed_to_coordinator", case=render.label(case), how=how,
+                       reason=(transition.reason or "").strip() or "–", mentor=mentor.name if mentor else "–")
+    return [Outgoing(target_kind="dm", target=p.id, kind="closed", message=Message(text=text, case_id=case.id))
+            for p in school.with_role(Role.ANTI_BULLYING_COORDINATOR) if p.id != actor]
+
+
+def incident_noted(case: Case, reason: str, actor: str, school: SchoolConfig, content: Content,
+                   now: datetime) -> Effects:
+    """A severe incident where the case stays in its phase (fase 3 before new agreements, fase 4):
+    on the timeline, and the school leader, the coordinator and the team told at once."""
+    effects = Effects(events=[Event(case.id, now, actor, "incident", {"reason": reason.strip()})])
+    effects.outgoing.append(_ping(case, school, content, "ping_incident_in_place", team=True))
+    _record(case, effects, actor, now)
+    return effects
 
 
 def on_transition(case: Case, transition: Transition, actor: str, school: SchoolConfig, content: Content,
@@ -78,6 +110,7 @@ def on_transition(case: Case, transition: Transition, actor: str, school: School
     nudge = Reminder(case.id, "nudge", calendar.add_school_days(now, school.nudge_days, zone), dest.value)
     if dest is CaseState.CLOSED:
         effects.cancel_reminders = True
+        effects.outgoing += _closed(case, transition, actor, school, content)
     elif dest in MONITORING_STATES:
         # School weeks: a holiday inside the four weeks moves the evaluation.
         case.evaluation_due = calendar.next_open(calendar.add_school_weeks(now, school.evaluation_weeks, zone), zone)
@@ -96,8 +129,8 @@ def on_transition(case: Case, transition: Transition, actor: str, school: School
     elif dest in (CaseState.FASE3, CaseState.FASE4):
         severe = transition.trigger == Trigger.SEVERE_INCIDENT.value
         key = "ping_incident" if severe else f"ping_{dest.value}"
-        effects.outgoing.append(_ping(case, school, content, key))
-        _auto_answer(case, content, now, effects)
+        effects.outgoing.append(_ping(case, school, content, key, team=True))
+        _auto_answer(case, content, now, effects, _entry_reason(case, transition, school, content))
     _record(case, effects, actor, now)
     return effects
 

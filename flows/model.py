@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -164,12 +165,54 @@ class OutboxMessage:
         self.platform_message_id: str | None = None
 
 
+CHECKIN = "checkin"  # the question id of a check-in prompt: "hoe gaat het?"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What the bot last put to a person and now waits for. It decides where a typed answer goes: to
+    this case and this question (or this part of an agreement), whatever else happened in between.
+
+    `question_id` is a question of the case's phase, "evaluation", or CHECKIN. `resume_case_id` is the
+    case the person was working on when a prompt about another case (a reminder, an old button)
+    interrupted; the bot goes back to it when this case has nothing left to ask.
+    """
+
+    case_id: str
+    question_id: str
+    part: str | None = None
+    draft: tuple[tuple[str, str], ...] = ()
+    resume_case_id: str | None = None
+
+    def with_part(self, part: str, value: str, following: str) -> Pending:
+        return replace(self, part=following, draft=(*self.draft, (part, value)))
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"case": self.case_id, "question": self.question_id}
+        if self.part:
+            data["part"], data["draft"] = self.part, dict(self.draft)
+        if self.resume_case_id:
+            data["resume"] = self.resume_case_id
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> Pending | None:
+        """Also reads the free dict that conversations held before this type existed."""
+        if not isinstance(data, dict) or not data.get("case") or not data.get("question"):
+            return None
+        draft = data.get("draft") or {}
+        return cls(str(data["case"]), str(data["question"]), data.get("part") or None,
+                   tuple((str(k), str(v)) for k, v in draft.items()) if isinstance(draft, dict) else (),
+                   data.get("resume") or None)
+
+
 class Conversation:
-    """Where one person is in their chat with the bot: the active case and the pending question."""
+    """Where one person is in their chat with the bot: the active case, what the bot waits for, the
+    language. `pending` always belongs to the active case (the engine keeps them together)."""
 
     def __init__(self, person_id: str, updated_at: datetime) -> None:
         self.person_id = person_id
         self.active_case_id: str | None = None
-        self.pending: dict[str, Any] | None = None
+        self.pending: Pending | None = None
         self.language: str | None = None
         self.updated_at = updated_at

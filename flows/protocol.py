@@ -52,7 +52,11 @@ def _transitions() -> list[dict[str, Any]]:
         {"trigger": t.EVALUATE, "source": S.MONITORING3, "dest": S.FASE4, "conditions": "still_bullying"},
         {"trigger": t.EVALUATE, "source": list(MONITORING_STATES), "dest": S.CLOSED, "unless": "still_bullying"},
         {"trigger": t.SEVERE_INCIDENT, "source": [S.FASE1, S.FASE2, S.MONITORING2], "dest": S.FASE3, "conditions": "has_reason"},
-        {"trigger": t.SEVERE_INCIDENT, "source": [S.FASE3, S.MONITORING3], "dest": S.FASE4, "conditions": "has_reason"},
+        # In fase 3 an incident moves the case on only once fase 3's new agreements exist (the protocol:
+        # fase 4 is "the agreements made in fase 3 are not kept"); before that it is recorded in place.
+        {"trigger": t.SEVERE_INCIDENT, "source": S.FASE3, "dest": S.FASE4,
+         "conditions": ["has_reason", "new_agreements_made"]},
+        {"trigger": t.SEVERE_INCIDENT, "source": S.MONITORING3, "dest": S.FASE4, "conditions": "has_reason"},
         {"trigger": t.CLOSE, "source": list(OPEN_STATES), "dest": S.CLOSED, "conditions": "has_reason"},
     ]
     for state in OPEN_STATES:
@@ -105,6 +109,7 @@ class CaseMachineModel:
     state: CaseState
     closed_from: CaseState | None
     required_open: Callable[[], list[str]]
+    new_agreements: bool = False  # fase 3's new agreements exist
     transitions: list[Transition] = field(default_factory=list)
 
     def steps_done(self, event: EventData) -> bool:
@@ -112,6 +117,9 @@ class CaseMachineModel:
 
     def still_bullying(self, event: EventData) -> bool:
         return bool(event.kwargs.get("still_bullying"))
+
+    def new_agreements_made(self, event: EventData) -> bool:
+        return self.new_agreements
 
     def has_reason(self, event: EventData) -> bool:
         return bool((event.kwargs.get("reason") or "").strip())

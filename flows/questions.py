@@ -39,12 +39,18 @@ def is_answered(case: Case, question: QuestionSpec) -> bool:
     return case.answer(question.id) is not None
 
 
+def is_not_done(question: QuestionSpec, value: object) -> bool:
+    """An answer that says the step is not done yet: a task's "nee", a choice such as "nog geen besluit"."""
+    return (question.kind == "task" and value == "no") or value in question.not_done
+
+
 def is_done(case: Case, question: QuestionSpec) -> bool:
-    """Done in the protocol's sense: a task answered "ja" (or "n.v.t." where allowed), others answered."""
+    """Done in the protocol's sense: a task answered "ja" (or "n.v.t." where allowed), a choice with
+    a value that is not a "not yet", others answered."""
     if question.kind == "agreement":
         return is_answered(case, question)
     answer = case.answer(question.id)
-    if answer is None or answer.skipped:
+    if answer is None or answer.skipped or is_not_done(question, answer.value):
         return False
     if question.kind == "task":
         return answer.value == "yes" or (question.allow_na and answer.value == "na")
@@ -55,19 +61,27 @@ def required_open(case: Case, content: Content) -> list[Numbered]:
     return [n for n in visible(case, content) if n.question.required and not is_done(case, n.question)]
 
 
-def next_question(case: Case, content: Content, now: datetime) -> Numbered | None:
-    """The first unanswered question; then a required step not done yet; in monitoring, the evaluation when due."""
+def next_question(case: Case, content: Content, now: datetime, again: bool = True) -> Numbered | None:
+    """The first unanswered question; then (with `again`) a required step answered "not yet"; in
+    monitoring, the evaluation when due."""
     if case.state in MONITORING_STATES:
         due = case.evaluation_due
         return Numbered(0, EVALUATION) if due is not None and now >= due else None
-    questions = [n for n in visible(case, content) if n.question.auto is None]
+    questions = [n for n in visible(case, content) if n.question.auto is None and holds(n.question.after, case.value)]
     for numbered in questions:
         if not is_answered(case, numbered.question):
             return numbered
+    if not again:
+        return None
     return next((n for n in questions if n.question.required and not is_done(case, n.question)), None)
 
 
 def find(case: Case, content: Content, question_id: str) -> Numbered | None:
+    """The question of the case's phase with this id; or one from the report (intake), which can be
+    corrected in any phase (`wijzig`)."""
     if question_id == EVALUATION.id and case.state in MONITORING_STATES:
         return Numbered(0, EVALUATION)
-    return next((n for n in visible(case, content) if n.question.id == question_id), None)
+    found = next((n for n in visible(case, content) if n.question.id == question_id), None)
+    if found is None and case.state is not CaseState.INTAKE and case.state is not CaseState.CLOSED:
+        found = next((n for n in visible(case, content, CaseState.INTAKE) if n.question.id == question_id), None)
+    return found

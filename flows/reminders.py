@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flows import render
 from flows.content import Content
 from flows.messages import Choice, Message
-from flows.model import Case, Conversation, Event, OutboxMessage, Reminder
+from flows.model import CHECKIN, Case, Conversation, Event, OutboxMessage, Pending, Reminder
 from flows.protocol import CaseState
 from flows.ports import UnitOfWork
 from flows.questions import required_open
@@ -81,10 +81,25 @@ def _fire(app: App, batch: _Batch, reminder: Reminder, case: Case | None, now: d
     batch.outbox.append(OutboxMessage(case.id, "dm", mentor.id, f"reminder_{reminder.kind}",
                                       message.model_dump(mode="json"), now))
     batch.events.append(Event(case.id, now, BOT, "reminder", {"kind": reminder.kind, "to": mentor.id}))
-    if conversation is not None and not conversation.pending:
-        conversation.active_case_id = case.id  # a plain "ja" after the reminder answers it
+    if message.question_id is not None:
+        _now_asked(batch, mentor.id, case, message.question_id, now)
     _follow_up(app, batch, reminder, case, now)
     return 1
+
+
+def _now_asked(batch: _Batch, person_id: str, case: Case, question_id: str, now: datetime) -> None:
+    """The evaluation or a check-in is now the last thing put to the mentor: a plain "nee" or a typed
+    note answers it, whatever case they were working on; after it, the bot goes back to that case."""
+    conversation = batch.conversation(person_id)
+    if conversation is None:
+        conversation = batch.conversations[person_id] = Conversation(person_id, now)
+        batch.uow.conversations.add(conversation)
+    previous = conversation.pending
+    resume = conversation.active_case_id if conversation.active_case_id != case.id else (
+        previous.resume_case_id if previous else None)
+    conversation.active_case_id = case.id
+    conversation.pending = Pending(case.id, question_id, resume_case_id=resume)
+    conversation.updated_at = now
 
 
 def _message(app: App, reminder: Reminder, case: Case, content: Content, now: datetime) -> Message | None:
@@ -99,7 +114,7 @@ def _message(app: App, reminder: Reminder, case: Case, content: Content, now: da
         if case.evaluation_due is not None and case.evaluation_due <= now:
             return None  # the evaluation itself is due: no check-in beside it
         return Message(text=content.msg("reminder_checkin", case=label, days=app.school.snooze_days),
-                       case_id=case.id)
+                       case_id=case.id, question_id=CHECKIN)
     missing = render.missing(case, content)
     if not missing:
         return None

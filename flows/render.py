@@ -69,14 +69,29 @@ def question(case: Case, content: Content, school: SchoolConfig, numbered: Numbe
     return Message(text=text, choices=choices, case_id=case.id, question_id=q.id)
 
 
+def clause(text: object) -> str:
+    """A mentor's words set inside a sentence of ours: without their own closing full stop, so that a
+    draft never reads "..", ".;" or ".." ."""
+    return str(text or "").strip().rstrip(".;,:!? \u2026").strip() or "–"
+
+
 def draft(case: Case, content: Content, school: SchoolConfig, kind: str, now: datetime) -> str:
     mentor = school.person(case.mentor_id)
+    fase3 = kind == "magister_f3"
+    agreements = case.agreements_of("agreements_f3") if fase3 else case.agreements
     facts = {
-        "case": case.id, "class_name": case.class_name or "?", "date": day(content, school, case.created_at),
+        "case": case.id, "class_name": clause(case.class_name or "?"), "date": day(content, school, case.created_at),
         "bullied": students(case, "bullied", full=True), "bullies": students(case, "bullies", full=True),
-        "what": case.value("what_happened") or "–", "mentor": mentor.name if mentor else "–",
-        "agreements": "; ".join(a.what for a in case.agreements) or "–",
+        "what": clause(case.value("what_happened")), "mentor": mentor.name if mentor else "–",
+        "agreements": "; ".join(clause(a.what) for a in agreements) or "–",
     }
+    if fase3:
+        held = case.value("meeting_held")
+        facts.pop("what")
+        text = content.msg("magister_f3_note_text", **facts, reason=clause(case.value("fase3_reason")),
+                           meeting=content.texts.answers.get(held, "–") if held else "–")
+        return content.msg("magister_draft", text=text, path=school.magister.incident_path,
+                           roles=", ".join(school.magister.roles))
     if kind == "magister":
         return content.msg("magister_draft", text=content.msg("magister_note_text", **facts),
                            path=school.magister.incident_path, roles=", ".join(school.magister.roles))
@@ -100,6 +115,8 @@ def status(case: Case, content: Content, school: SchoolConfig, now: datetime) ->
         deadline = content.msg("deadline_evaluation", date=day(content, school, case.evaluation_due))
         if current is not None:
             open_.append(content.msg("status_evaluation_due"))
+    elif case.state is CaseState.CLOSED:
+        deadline = content.msg("status_closed", date=day(content, school, case.closed_at))
     else:
         deadline = content.msg("deadline_none")
     text = content.msg(
@@ -115,23 +132,46 @@ def missing(case: Case, content: Content) -> str:
     return ", ".join(f"{n.number}. {content.texts.questions[n.question.id].label}" for n in required_open(case, content))
 
 
-def who(case: Case | None, content: Content, school: SchoolConfig) -> Message:
-    state = case.state.value if case else "intake"
-    dept = case.department if case else None
-    coordinators = school.with_role(Role.ANTI_BULLYING_COORDINATOR)
-    facts = {
-        "school_leader": names(school, [school.school_leader_of(dept)]) if dept else content.msg("school_leader_unknown"),
-        "safety_team": names(school, school.safety_team(dept)),
-        "coordinator": names(school, coordinators),
+def _who_facts(content: Content, school: SchoolConfig, dept: str | None) -> dict[str, str]:
+    """The people the who-to-inform rules name, from the school config. Without a department (no case
+    yet) the school leader is "the department's school leader", with each department's name."""
+    if dept:
+        leader = names(school, [school.school_leader_of(dept)])
+        team = names(school, school.safety_team(dept))
+    else:
+        leader = "; ".join(f"{d.name}: {names(school, [school.person(d.school_leader)])}" for d in school.departments)
+        team = ", ".join([content.msg("school_leader_each", leaders=leader),
+                          *(p.name for p in school.with_role(Role.SAFETY_TEAM))])
+    return {
+        "school_leader": leader, "safety_team": team,
+        "coordinator": names(school, school.with_role(Role.ANTI_BULLYING_COORDINATOR)),
         "care_coordinator": names(school, school.with_role(Role.CARE_COORDINATOR)),
         "magister_roles": ", ".join(school.magister.roles),
         "magister_path": school.magister.incident_path,
     }
-    value_of = case.value if case else (lambda _: None)
-    rules = [r for r in content.structure.who.get(state, ()) if holds(r.when, value_of)]
+
+
+def who(case: Case | None, content: Content, school: SchoolConfig) -> Message:
+    """Who to inform: for a case, its phase and facts; without one, the protocol's answer phase by phase."""
+    if case is None:
+        return who_overview(content, school)
+    facts = _who_facts(content, school, case.department)
+    rules = [r for r in content.structure.who.get(case.state.value, ()) if holds(r.when, case.value)]
     lines = [f"• {content.texts.who[r.id].format(**facts)}" for r in rules]
-    header = content.msg("who_header", state=content.state_name(state), case=case.id if case else "–")
-    return Message(text="\n".join([header, *lines]), case_id=case.id if case else None)
+    header = content.msg("who_header", state=content.state_name(case.state.value), case=case.id)
+    return Message(text="\n".join([header, *lines]), case_id=case.id)
+
+
+def who_overview(content: Content, school: SchoolConfig) -> Message:
+    facts = _who_facts(content, school, None)
+    blocks = [content.msg("who_overview_header")]
+    for state in ("intake", "fase1", "fase2", "fase3", "fase4"):
+        rules = content.structure.who.get(state, ())  # type: ignore[call-overload]
+        lines = [f"• {content.texts.who[r.id].format(**facts)}" + (content.msg("who_if_applies") if r.when else "")
+                 for r in rules]
+        blocks.append("\n".join([f"{content.state_name(state)}:", *lines]))
+    blocks.append(content.msg("who_overview_footer"))
+    return Message(text="\n\n".join(blocks))
 
 
 def advice(case: Case | None, content: Content, school: SchoolConfig) -> Message:

@@ -12,7 +12,7 @@ from typing import Any
 
 from flows.access import can_administer
 from flows.dossier import Document, Section, build
-from flows.model import AuditRecord, Case
+from flows.model import AuditRecord, Case, Pending
 
 log = logging.getLogger(__name__)
 BOT = "pestbot"
@@ -161,9 +161,10 @@ def erase_student(app: Any, actor: str, name: str) -> dict[str, dict[str, int]] 
                 report[case.id] = where
                 uow.audit.add(AuditRecord(now, actor, "erase", case.id, dict(where)))
         for conversation in uow.conversations.all():
-            new = _sub(conversation.pending, patterns, token)
-            if new != conversation.pending:
-                conversation.pending = new
+            held = conversation.pending.to_json() if conversation.pending else None
+            new = _sub(held, patterns, token)
+            if new != held:
+                conversation.pending = Pending.from_json(new)
         uow.commit()
     return report
 

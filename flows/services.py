@@ -66,9 +66,11 @@ def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
         case = uow.cases.for_turn(wanted) if wanted else None
         if case_id is not None and case is not None and not can_view(person, case, app.school):
             case = None
+        pending = conversation.pending
+        resume_to = pending.resume_case_id if pending and pending.case_id == conversation.active_case_id else None
         turn = Turn(school=app.school, content=app.content(person, conversation), person=person, now=now,
                     conversation=conversation, case=case, load_case=uow.cases.for_turn,
-                    my_cases=lambda: visible_cases(uow, person, app.school), uow=uow)
+                    my_cases=lambda: visible_cases(uow, person, app.school), uow=uow, resume_to=resume_to)
         outcome = run(turn)
         if first_contact:
             outcome.replies.insert(0, Message(text=turn.content.msg("welcome", name=person.name, school=app.school.name)))
@@ -193,7 +195,7 @@ def add_agreement(app: App, person_id: str, case_id: str, question_id: str, part
                   dedupe_key: str | None = None) -> tuple[list[Message], dict[str, str]]:
     """One agreement from a form: `parts` holds what / how / if_broken. Errors per part, nothing stored."""
     from flows.answers import Invalid, parse_agreement_part
-    from flows.engine import AGREEMENT_PARTS, _agreement_part
+    from flows.engine import AGREEMENT_PARTS, agreement_part
 
     errors: dict[str, str] = {}
 
@@ -205,11 +207,11 @@ def add_agreement(app: App, person_id: str, case_id: str, question_id: str, part
         if errors:
             raise _Refused
         outcome = handle_choice(turn, question_id, parts["what"])
-        pending = turn.conversation.pending or {}
-        if turn.case is None or pending.get("case") != case_id or pending.get("part") != AGREEMENT_PARTS[1]:
+        pending = turn.conversation.pending
+        if turn.case is None or pending is None or pending.case_id != case_id or pending.part != AGREEMENT_PARTS[1]:
             return outcome  # no access, or not a question for agreements now: the reply says so
         for part in AGREEMENT_PARTS[1:]:
-            step = _agreement_part(turn, turn.case, turn.conversation.pending, parts[part])
+            step = agreement_part(turn, turn.case, turn.conversation.pending, parts[part])
             _merge(outcome, step)
             outcome.replies = step.replies
         return outcome

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import registry, relationship
 
-from flows.model import Agreement, Answer, AuditRecord, Case, CaseMember, Conversation, Event, OutboxMessage, Reminder
+from flows.model import (Agreement, Answer, AuditRecord, Case, CaseMember, Conversation, Event, OutboxMessage, Pending,
+                         Reminder)
 from flows.protocol import CaseState
 from storage.crypto import EncryptedJSON, EncryptedText
 
@@ -32,6 +33,18 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class PendingColumn(EncryptedJSON):
+    """A conversation's `Pending`, stored encrypted as JSON (an agreement's draft holds names)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Pending | None, dialect: sa.Dialect) -> str | None:
+        return super().process_bind_param(value.to_json() if value is not None else None, dialect)
+
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> Pending | None:
+        return Pending.from_json(super().process_result_value(value, dialect))
 
 
 def _state(nullable: bool = False) -> sa.Enum:
@@ -155,7 +168,7 @@ conversations = sa.Table(
     "conversations", metadata,
     sa.Column("person_id", Person, primary_key=True),
     sa.Column("active_case_id", sa.String(14), nullable=True),
-    sa.Column("pending", EncryptedJSON(), nullable=True),
+    sa.Column("pending", PendingColumn(), nullable=True),
     sa.Column("language", sa.String(2), nullable=True),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -108,7 +108,9 @@ def test_an_answered_evaluation_does_not_escalate(app, clock):
     clock.current = at(2027, 1, 8, 10).astimezone(UTC)
     fire_due_reminders(app)
     deliver_outbox(app, notifier)
-    assert notifier.dms("sduijveman") == []
+    # The coordinator hears that the case closed, and nothing of an unanswered evaluation.
+    assert [m.text for m in notifier.dms("sduijveman") if "niet beantwoord" in m.text] == []
+    assert any("is gesloten" in m.text for m in notifier.dms("sduijveman"))
 
 
 def test_a_check_in_can_be_snoozed_the_evaluation_cannot(app, clock):

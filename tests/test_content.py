@@ -188,15 +188,15 @@ def test_duplicate_question_id_names_the_second_one():
     lines = [i for i, line in enumerate(text.splitlines(), 1) if "{id: spoke_bullied, kind: task}" in line]
     assert len(lines) == 2
     message = error_of(load_structure, text, "protocol.yaml")
-    assert_names(message, "protocol.yaml", lines[1], "phases.fase3.0.id", "spoke_bullied", "twee keer")
+    assert_names(message, "protocol.yaml", lines[1], "phases.fase3.1.id", "spoke_bullied", "twee keer")
 
 
 def test_choice_question_without_options_names_the_line_of_the_question():
-    text = broken(PROTOCOL, "{id: guidance, kind: choice, options: [none, internal, external]}",
-                  "{id: guidance, kind: choice}")
+    text = broken(PROTOCOL, "{id: guidance, kind: choice, options: [none, internal, external], after:",
+                  "{id: guidance, kind: choice, after:")
     message = error_of(load_structure, text, "protocol.yaml")
-    assert_names(message, "protocol.yaml", line_of(text, "{id: guidance, kind: choice}"),
-                 "phases.fase3.4", "guidance", "geen options")
+    assert_names(message, "protocol.yaml", line_of(text, "{id: guidance, kind: choice, after:"),
+                 "phases.fase3.5", "guidance", "geen options")
 
 
 def test_missing_phase_is_named():

@@ -108,6 +108,10 @@ def test_a_task_answered_no_comes_back_until_it_is_done(app):
     assert case.state is CaseState.FASE1
     out = chat.say("status")
     assert "• 1. gesprek met de gepeste leerling" in out
+    out = chat.say("ja")  # nothing was asked: a plain "ja" answers nothing, and the bot says what is open
+    assert "nog niet alles is gedaan: 1. gesprek met de gepeste leerling" in out
+    assert chat.case().state is CaseState.FASE1
+    assert "Is het inmiddels gelukt?" in chat.say("vraag 1")
     out = chat.say("ja")
     assert "Fase 2 – vastleggen en informeren" in out and chat.case().state is CaseState.FASE2
 
@@ -145,7 +149,8 @@ def test_whole_case_to_fase3_and_closed_with_posts_and_reminders(app, clock):
     assert chat.case().state is CaseState.FASE3 and "Fase 3" in out
     deliver_outbox(app, notifier)
     ping = notifier.channel_posts()[-1]
-    assert set(ping.mentions) == {"tbos", "sduijveman"}
+    # The school leader comes in, and the social-safety team (its standing members) hears of it too.
+    assert set(ping.mentions) == {"tbos", "sduijveman", "ngroen", "mzwart"}
     chat.script(FASE3)
     assert chat.case().state is CaseState.MONITORING3
     out = chat.say("sluit het pesten is gestopt")
@@ -156,8 +161,9 @@ def test_whole_case_to_fase3_and_closed_with_posts_and_reminders(app, clock):
     kinds = [k for k, _, _ in timeline]
     assert kinds.count("transition") == 6 and kinds[0] == "created"
     informed = [d for k, _, d in timeline if k == "informed"]
-    assert [d["kind"] for d in informed] == ["summary_fase2", "ping_fase3"]
+    assert [d["kind"] for d in informed] == ["summary_fase2", "ping_fase3", "closed"]
     assert informed[0]["to"] == "channel:safety" and "ngroen" in informed[0]["mentions"]
+    assert informed[2]["to"] == "dm:sduijveman"  # the coordinator follows every case: told when it closes
     scheduled = [d["kind"] for k, _, d in timeline if k == "scheduled"]
     assert scheduled.count("evaluation") == 2 and "reminders_cancelled" in kinds
 
@@ -272,8 +278,10 @@ def test_a_second_click_changes_nothing(app):
     version = chat.case().version
     second = handle_click(app, "jdevries", case_id, "spoke_bullied", "1")
     assert "al beantwoord" in second[0].text and chat.case().version == version
-    stale = handle_click(app, "jdevries", case_id, "class_name", "3A")
-    assert "niet meer openstaat" in stale[0].text
+    stale = handle_click(app, "jdevries", case_id, "class_name", "3A")  # the report's, answered long ago
+    assert "al beantwoord" in stale[0].text and "wijzig 1" in stale[0].text and chat.case().class_name == "2B"
+    closed = handle_click(app, "jdevries", case_id, "no_such_question", "1")
+    assert "niet meer openstaat" in closed[0].text
 
 
 def test_every_answer_and_transition_is_on_the_timeline(app):

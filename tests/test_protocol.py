@@ -58,8 +58,15 @@ def test_evaluation_only_while_monitoring(state):
 ])
 def test_severe_incident_jumps_ahead_with_a_reason(source, dest):
     m = model(source, missing=["anything"])  # a severe incident does not wait for open steps
+    m.new_agreements = True
     made = fire(m, Trigger.SEVERE_INCIDENT, reason="afspraken ernstig overtreden")
     assert made is not None and m.state is dest and made.reason == "afspraken ernstig overtreden"
+
+
+def test_an_incident_in_fase3_before_its_new_agreements_does_not_reach_fase4():
+    """Fase 4 (the source): "de afspraken die in fase 3 zijn gemaakt worden niet nageleefd"."""
+    m = model(S.FASE3)
+    assert fire(m, Trigger.SEVERE_INCIDENT, reason="hij is geslagen") is None and m.state is S.FASE3
 
 
 @pytest.mark.parametrize("source", [S.FASE1, S.MONITORING2])

@@ -28,7 +28,7 @@ def test_the_dossier_is_the_whole_timeline_as_html_and_pdf(app):
     assert "&lt;script&gt;" in page and "<script>" not in page
     assert "Niet meer buitensluiten in de pauze" in page and "De mentor vraagt het elke week na" in page
     assert "Fase 1 – informatie en herstel → Fase 2" in page  # the phase change
-    assert "ingelicht: #sociale-veiligheid (summary_fase2)" in page  # who informed whom
+    assert "ingelicht: #sociale-veiligheid (samenvatting fase 2)" in page  # who informed whom
     pdf = export_dossier(app, "jdevries", case_id, "pdf")
     assert pdf.filename == f"dossier-{case_id}.pdf" and pdf.data.startswith(b"%PDF")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)

@@ -59,8 +59,9 @@ def test_after_the_period_a_closed_case_and_its_posts_are_gone_and_the_report_sa
     report = purge_expired(app, notifier=notifier)
     [item] = report.cases
     assert item.case_id == case_id and item.counts["answers"] > 0 and item.counts["events"] > 0
-    assert item.posts_deleted == 1 and item.posts_kept == 0  # the fase 2 summary in the channel
-    assert notifier.deleted == [("channel", "safety", "msg-1")]
+    # The fase 2 summary in the channel, and the coordinator's message that the case closed.
+    assert item.posts_deleted == 2 and item.posts_kept == 0
+    assert notifier.deleted == [("channel", "safety", "msg-1"), ("dm", "sduijveman", "msg-2")]
     assert counts(wired, case_id) == dict.fromkeys(counts(wired, case_id), 0)
     with app.uow() as uow:
         assert [r.action for r in uow.audit.for_case(case_id)][-2:] == ["purge_planned", "purge"]

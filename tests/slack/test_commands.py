@@ -43,7 +43,9 @@ def test_a_severe_incident_pings_the_school_leader_and_coordinator_with_a_detail
     slack.fake.settle(before)
     slack.sweep()
     [ping] = slack.fake.posts("C0SAFETY01")
-    assert "<@U0LEADER01>" in texts(ping) and "<@U0COORD001>" in texts(ping) and "<@U0TEAM0001>" not in texts(ping)
+    # The protocol: a severe incident brings the school leader in, and the social-safety team meets on it.
+    assert all(f"<@{uid}>" in texts(ping) for uid in ("U0LEADER01", "U0COORD001", "U0TEAM0001", "U0TEAM0002"))
+    assert "<@U0LEADER02>" not in texts(ping)  # the other department's leader is not concerned
     assert "Ernstig incident" in texts(ping) and [b["action_id"] for b in buttons(ping)] == ["details"]
     with slack.wired.engine.connect() as connection:
         stored = connection.execute(sa.text("SELECT platform_message_id FROM outbox")).scalar()

@@ -112,8 +112,8 @@ def test_a_whole_case_in_teams_from_the_first_message_to_closed(teams, clock):
     assert case_of(teams).state is CaseState.FASE3 and any("Fase 3" in p.text for p in replies)
     teams.sweep()
     ping = teams.connector.to(SAFETY)[-1]
-    assert {e["mentioned"]["id"] for e in ping.card["msteams"]["entities"]} == {"29:leader-tbos",
-                                                                               "29:coord-sduijveman"}
+    assert {e["mentioned"]["id"] for e in ping.card["msteams"]["entities"]} == {
+        "29:leader-tbos", "29:coord-sduijveman", "29:team-ngroen", "29:team-mzwart"}
     for line in FASE3:
         teams.say(line)
     assert case_of(teams).state is CaseState.MONITORING3
