@@ -105,7 +105,8 @@ def status(case: Case, content: Content, school: SchoolConfig, now: datetime) ->
     for n in visible(case, content):
         words = content.texts.questions[n.question.id].label
         if is_done(case, n.question):
-            done.append(f"{n.number}. {words}")
+            why = f": {case.value(n.question.id)}" if n.question.auto == "entry_reason" else ""
+            done.append(f"{n.number}. {words}{why}")
         else:
             open_.append(f"{n.number}. {words}" + ("" if n.question.required else f" {optional}"))
     for agreement in case.agreements:
