@@ -108,7 +108,8 @@ def _parse_text(text: str, max_length: int, content: Content) -> str | Invalid:
 
 def _parse_students(text: str, content: Content) -> list[str] | Invalid:
     names = [n.strip() for n in re.split(r"[,;\n]|\s+en\s+|\s+and\s+|\s*&\s*", text) if n.strip()]
-    bad = (not names or len(names) > MAX_STUDENTS
+    # "nee" or "ja" typed where names are asked is an answer to another question, not a child's name.
+    bad = (not names or len(names) > MAX_STUDENTS or _word(text) in _YES | _NO | _NA
            or any(len(n) > MAX_NAME or not any(ch.isalpha() for ch in n) for n in names))
     if bad:
         return Invalid(content.msg("invalid_students", max=MAX_STUDENTS, max_len=MAX_NAME))

@@ -226,3 +226,14 @@ def test_an_old_button_of_another_case_then_a_typed_answer_each_lands_in_its_pla
     with app.uow() as uow:
         assert uow.cases.get(first).value("bullies") == ["Bram Smit"]
         assert uow.cases.get(second).answer("bullied") is None
+
+
+def test_a_yes_or_no_where_names_are_asked_is_no_childs_name(app):
+    """Found trying the console as a mentor: "nee" meant for a reminder was stored as a bullied child."""
+    chat = Chat(app)
+    chat.script(INTAKE[:3])
+    for word in ("nee", "ja", "n.v.t."):
+        assert "Geef één of meer namen" in chat.say(word)
+    assert chat.case().answer("bullied") is None
+    chat.say("Anna de Jong")
+    assert chat.case().value("bullied") == ["Anna de Jong"]
