@@ -78,7 +78,7 @@ def _parse_choice(question: QuestionSpec, text: str, content: Content, options: 
         if word in (key.lower(), label.lower()):
             return key
     if question.kind == "choice":
-        found = _one_word_match(word, options)
+        found = one_word_match(word, options)
         if found is not None:
             return found
     if question.kind == "yes_no":
@@ -88,7 +88,7 @@ def _parse_choice(question: QuestionSpec, text: str, content: Content, options: 
     return Invalid(content.msg("invalid_choice", options=", ".join(f"{i}. {label}" for i, (_, label) in enumerate(options, 1))))
 
 
-def _one_word_match(word: str, options: list[tuple[str, str]]) -> str | None:
+def one_word_match(word: str, options: list[tuple[str, str]]) -> str | None:
     """"extern" for "ja, extern", "nee" for "geen": a word that belongs to exactly one option's label
     (or a no-word for the option keyed "none"). "ja" alone fits two options, so it matches none."""
     keys = [key for key, _ in options]

@@ -166,6 +166,7 @@ class OutboxMessage:
 
 
 CHECKIN = "checkin"  # the question id of a check-in prompt: "hoe gaat het?"
+CONFIRM = "command_or_answer"  # the question id of "did you mean the command, or is this your answer?"
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,9 @@ class Pending:
     part: str | None = None
     draft: tuple[tuple[str, str], ...] = ()
     resume_case_id: str | None = None
+    # A message that starts with a command word while an answer was awaited: the bot asked whether it
+    # is the command or the answer, and holds the words until the person says which.
+    held: str | None = None
 
     def with_part(self, part: str, value: str, following: str) -> Pending:
         return replace(self, part=following, draft=(*self.draft, (part, value)))
@@ -193,6 +197,8 @@ class Pending:
             data["part"], data["draft"] = self.part, dict(self.draft)
         if self.resume_case_id:
             data["resume"] = self.resume_case_id
+        if self.held:
+            data["held"] = self.held
         return data
 
     @classmethod
@@ -203,7 +209,7 @@ class Pending:
         draft = data.get("draft") or {}
         return cls(str(data["case"]), str(data["question"]), data.get("part") or None,
                    tuple((str(k), str(v)) for k, v in draft.items()) if isinstance(draft, dict) else (),
-                   data.get("resume") or None)
+                   data.get("resume") or None, data.get("held") or None)
 
 
 class Conversation:

@@ -92,8 +92,7 @@ def _now_asked(batch: _Batch, person_id: str, case: Case, question_id: str, now:
     note answers it, whatever case they were working on; after it, the bot goes back to that case."""
     conversation = batch.conversation(person_id)
     if conversation is None:
-        conversation = batch.conversations[person_id] = Conversation(person_id, now)
-        batch.uow.conversations.add(conversation)
+        return  # never talked to the bot: their first message starts a conversation (and names the case)
     previous = conversation.pending
     resume = conversation.active_case_id if conversation.active_case_id != case.id else (
         previous.resume_case_id if previous else None)

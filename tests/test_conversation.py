@@ -196,8 +196,10 @@ def test_severe_incident_from_monitoring_goes_to_fase3_and_pings(app):
 def test_close_and_reopen_return_to_the_same_phase(app):
     chat = Chat(app)
     chat.script(INTAKE + ["ja"])
-    assert "Genoteerd" in chat.say("sluit aan bij wat de docenten zagen")  # the bot awaited a typed answer
-    chat.say("/sluit verkeerd gemeld")  # "/" makes it a command
+    # The bot awaited a typed answer: it asks whether "sluit …" is the command or the answer.
+    assert "Bedoel je de opdracht 'sluit'" in chat.say("sluit aan bij wat de docenten zagen")
+    assert "Genoteerd" in chat.say("mijn antwoord")
+    chat.say("/sluit verkeerd gemeld")  # "/" makes it a command at once
     assert chat.case().state is CaseState.CLOSED
     assert "gesloten" in chat.say("ja")
     chat.say("heropen toch wel pesten")
@@ -307,12 +309,16 @@ def test_a_redelivered_request_changes_nothing_and_says_nothing(app):
     assert click and handle_click(app, "jdevries", chat.case_id(), "restorative_talk", "1", dedupe_key="slack:A1") == []
 
 
-def test_a_typed_answer_that_starts_with_a_command_word_is_an_answer(app):
+def test_a_typed_answer_that_starts_with_a_command_word_is_an_answer_or_the_bot_asks(app):
     chat = Chat(app)
     chat.script(INTAKE + FASE1[:4])  # asking how the agreement is checked
-    chat.say("Vraag elke week na bij de gepeste leerling")
+    chat.say("Vraag elke week na bij de gepeste leerling")  # `vraag` takes a number: these words are the answer
     assert "Wat gebeurt er als de afspraak niet wordt nageleefd?" in chat.transcript[-1]
-    chat.say("Sluit aan bij fase 3: gesprek met de ouders")
+    version = chat.case().version
+    asked = chat.say("Sluit aan bij fase 3: gesprek met de ouders")  # `sluit <reden>` would close the case
+    assert "Bedoel je de opdracht 'Sluit'" in asked and "Er is nog niets opgeslagen" in asked
+    assert chat.case().version == version and chat.case().state is CaseState.FASE1
+    assert "Afspraak 1 vastgelegd" in chat.say("2")  # "mijn antwoord"
     case = chat.case()
     assert case.state is CaseState.FASE1 and case.agreements[0].how_checked.startswith("Vraag elke week")
     assert case.agreements[0].if_broken.startswith("Sluit aan")

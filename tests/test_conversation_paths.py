@@ -237,3 +237,34 @@ def test_a_yes_or_no_where_names_are_asked_is_no_childs_name(app):
     assert chat.case().answer("bullied") is None
     chat.say("Anna de Jong")
     assert chat.case().value("bullied") == ["Anna de Jong"]
+
+
+def test_a_command_while_a_name_is_asked_is_asked_about_not_stored_as_a_name(app):
+    """Found in the transcripts: "sluit het pesten is gestopt" while the bot asked who is bullied
+    became a child's name. Now the bot asks which was meant; nothing is stored before the answer."""
+    chat = Chat(app)
+    chat.script(INTAKE[:3])
+    before = chat.case().version
+    out = chat.say("sluit het pesten is gestopt")
+    assert "Bedoel je de opdracht 'sluit'" in out and chat.case().version == before
+    assert "Gesloten" in chat.say("de opdracht") and chat.case().state is CaseState.CLOSED
+    assert chat.case().answer("bullied") is None
+    chat.say("heropen toch nog")
+    out = chat.say("incident in de gang")
+    assert "Bedoel je de opdracht 'incident'" in out
+    chat.say("2")  # as the answer: a name, then, as asked
+    assert chat.case().value("bullied") == ["incident in de gang"]
+    out = chat.say("deel mzwart")  # now a name is asked again (who bullies): ask, then something else
+    assert "Bedoel je de opdracht 'deel'" in out
+    assert "Genoteerd" in chat.say("Bram Smit")  # neither: a new message, the held words are let go
+    assert chat.case().value("bullies") == ["Bram Smit"] and not chat.case().members
+
+
+def test_a_new_report_while_the_bot_asks_command_or_answer_is_a_new_report(app):
+    """Found by the model-based test: `nieuw` right after "the command, or your answer?" lost the case."""
+    chat = Chat(app)
+    chat.script(INTAKE[:3])  # who is bullied? (names)
+    assert "Bedoel je de opdracht" in chat.say("incident hij is in elkaar geslagen")
+    first = chat.case_id()
+    assert "Nieuwe zaak" in chat.say("nieuw")
+    assert chat.case_id() != first and chat.case().state is CaseState.INTAKE

@@ -134,8 +134,9 @@ def test_killed_at_every_step_nothing_is_lost_or_doubled(tmp_path):
     assert len(answered) == len(set(answered)), "an answer was stored twice"
     [(answers,)] = rows(db, "SELECT count(*) FROM answers")
     [(agreements,)] = rows(db, "SELECT count(*) FROM agreements")
-    # 6 intake answers, 6 in fase 1 (two of them skipped), 4 in fase 2 and fase 3's team post: as without crashes.
-    assert agreements == 1 and answers == 17
+    # 6 intake answers, 6 in fase 1 (two of them skipped), 4 in fase 2, and fase 3's team post and why it
+    # was entered (the incident): as without crashes.
+    assert agreements == 1 and answers == 18
     channel = [p for p in fake.posts() if p.get("channel") == SAFETY]
     summaries = [p for p in channel if "Pestmelding in fase 2" in str(p.get("text"))]
     incidents = [p for p in channel if "Ernstig incident" in str(p.get("text"))]

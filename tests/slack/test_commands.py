@@ -71,3 +71,20 @@ def test_people_without_a_slack_id_are_found_by_their_e_mail_address(wired, fake
 def ping_ts(slack) -> str:
     [call] = [c for c in slack.fake.calls if c.method == "chat.postMessage" and c.params["channel"] == "C0SAFETY01"]
     return call.response["ts"]
+
+
+def test_a_command_word_while_an_answer_is_awaited_gets_two_buttons_instead_of_a_slash(slack):
+    """Slack takes a leading "/" for a slash command, so there the bot asks: the command, or the answer?"""
+    Chat(slack.app).script(INTAKE[:3])  # who is bullied? (names)
+    before = slack.fake.count()
+    slack.dm(MENTOR, "sluit het pesten is gestopt")
+    slack.fake.settle(before)
+    [asked] = [p for p in slack.fake.posts("D" + MENTOR[1:]) if "Bedoel je de opdracht" in texts(p)]
+    labels = [b["text"]["text"] for b in buttons(asked)]
+    assert labels == ["de opdracht", "mijn antwoord"]
+    before = slack.fake.count()
+    slack.click(MENTOR, buttons(asked)[0])
+    slack.fake.settle(before)
+    assert any("Gesloten" in texts(p) for p in slack.fake.posts("D" + MENTOR[1:])[-3:])
+    with slack.wired.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT state FROM cases")).scalar() == "closed"
