@@ -10,16 +10,16 @@ with the conversation) decides the case and the question. Every question the bot
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flows import render
 from flows.access import can_act
-from flows.answers import Invalid, clean, one_word_match, options_for, parse, parse_agreement_part
+from flows.answers import Invalid, clean, options_for, parse, parse_agreement_part
 from flows.content import Content
 from flows.effects import Effects
-from flows.messages import Choice, Message
+from flows.messages import Message
 from flows.model import CHECKIN, CONFIRM, Agreement, AuditRecord, Case, Conversation, Event, Pending
 from flows.protocol import PHASE_STATES, CaseState, Trigger
 from flows.questions import EVALUATION, Numbered, find, is_not_done, next_question, required_open
@@ -87,6 +87,7 @@ def refuse(turn: Turn, what: str, case_id: str | None = None) -> Outcome:
 
 
 def handle_text(turn: Turn, text: str) -> Outcome:
+    from flows import held
     from flows.commands import STRUCTURED, parse_command, run_command
 
     text = clean(text)
@@ -94,7 +95,7 @@ def handle_text(turn: Turn, text: str) -> Outcome:
         return Outcome().say(turn.content.msg("empty"))
     pending = pending_for(turn)
     if pending is not None and pending.held is not None:
-        return settle_held(turn, pending, text)
+        return held.settle(turn, pending, text)
     awaiting = awaiting_text(turn)
     command = parse_command(turn.content, text, awaiting_text=awaiting)
     if command is not None:
@@ -106,7 +107,7 @@ def handle_text(turn: Turn, text: str) -> Outcome:
         if meant is not None and meant[0] == "checkin" and pending.question_id == CHECKIN:
             return run_command(turn, *meant)  # the command and the answer are one and the same
         if meant is not None:  # "sluit het pesten is gestopt" while a name is asked: ask which it is
-            return ask_command_or_answer(turn, turn.case, pending, text, meant[0])
+            return held.ask_command_or_answer(turn, turn.case, pending, text)
     case = turn.case
     if case is None:
         return Outcome().say(turn.content.msg("no_case"))
@@ -136,10 +137,12 @@ def handle_choice(turn: Turn, question_id: str, value: str) -> Outcome:
     if case is None or not can_act(turn.person, case):
         return refuse(turn, "answer", case.id if case else None)
     if question_id == CONFIRM:
+        from flows import held
+
         pending = pending_for(turn)
         if pending is None or pending.held is None:
             return Outcome().say(content.msg("choice_outdated", case=case.id), case)
-        return settle_held(turn, pending, value)
+        return held.settle(turn, pending, value)
     numbered = find(case, content, question_id)
     if numbered is None or case.state is CaseState.CLOSED:
         return Outcome().say(content.msg("choice_outdated", case=case.id), case)
@@ -162,40 +165,6 @@ def awaiting_text(turn: Turn) -> bool:
         return True
     numbered = find(case, turn.content, pending.question_id)
     return numbered is not None and numbered.question.kind in ("text", "students", "date", "agreement")
-
-
-def ask_command_or_answer(turn: Turn, case: Case, pending: Pending, text: str, command: str) -> Outcome:
-    """The words start with a command word while the bot waits for an answer: ask, store nothing yet."""
-    content = turn.content
-    shown = text if len(text) <= 80 else text[:79] + "…"
-    message = Message(text=content.msg("command_or_answer", word=text.lstrip("/").split()[0], text=shown),
-                      case_id=case.id, question_id=CONFIRM,
-                      choices=(Choice(label=content.msg("as_command"), value="1"),
-                               Choice(label=content.msg("as_answer"), value="2")))
-    outcome = Outcome(replies=[message])
-    set_pending(turn, outcome, replace(pending, held=text))
-    return outcome
-
-
-def settle_held(turn: Turn, pending: Pending, reply: str) -> Outcome:
-    """The answer to "the command, or your answer?": run the held words as that; anything else is a
-    new message, and the held words are let go."""
-    from flows.commands import parse_command, run_command
-
-    content = turn.content
-    options = [("command", content.msg("as_command")), ("answer", content.msg("as_answer"))]
-    word = reply.strip().lower()
-    choice = ({"1": "command", "2": "answer"}.get(word) or next((k for k, label in options if word == label.lower()), None)
-              or one_word_match(word, options))
-    outcome = Outcome()
-    set_pending(turn, outcome, replace(pending, held=None))
-    held = pending.held or ""
-    if choice == "command":
-        command = parse_command(content, held)
-        return outcome.merge(run_command(turn, *command) if command else handle_text(turn, held))
-    if choice == "answer" and turn.case is not None:
-        return outcome.merge(answer_pending(turn, turn.case, turn.conversation.pending, held))
-    return outcome.merge(handle_text(turn, reply))
 
 
 def pending_for(turn: Turn) -> Pending | None:
