@@ -48,15 +48,33 @@ def handle_click(app: App, person_id: str, case_id: str, question_id: str, value
                  case_id=case_id)
 
 
+class _Again(Exception):
+    """Someone else changed the case between this turn's read and its commit: run it once more."""
+
+
 def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
           dedupe_key: str | None = None, case_id: str | None = None) -> list[Message]:
     """One transaction around `run`. The turn's case is the person's active case, or `case_id` when the
-    input names its case (a button, a form): then only that case is loaded, and only if they may see it."""
+    input names its case (a button, a form): then only that case is loaded, and only if they may see it.
+
+    When another turn changed the case first (a second click on the same button, two people at once),
+    the turn runs once more on what is stored now, so that it answers with what happened ("al
+    beantwoord") instead of "someone else changed it"; only a second conflict says that."""
     person = app.school.person(person_id)
     if person is None:
         return [Message(text=app.content(None).msg("unknown_person"))]
     if length > MAX_MESSAGE:
         return [Message(text=app.content(person).msg("too_long", length=length, max=MAX_MESSAGE))]
+    for last in (False, True):
+        try:
+            return _attempt(app, person, run, dedupe_key, case_id, last)
+        except _Again:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _attempt(app: App, person: Person, run: Callable[[Turn], Outcome], dedupe_key: str | None,
+             case_id: str | None, last: bool) -> list[Message]:
     now = app.clock.now()
     with app.uow() as uow:
         conversation = uow.conversations.get(person.id)
@@ -87,8 +105,11 @@ def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
         try:
             _commit(uow, outcome, now, person.id)
         except ConcurrentUpdate:
-            duplicate = dedupe_key is not None and _seen(app, dedupe_key)
-            return [] if duplicate else [Message(text=turn.content.msg("conflict"))]
+            if dedupe_key is not None and _seen(app, dedupe_key):
+                return []  # the same delivery, committed by another process: said already
+            if not last:
+                raise _Again from None
+            return _in(turn.content.language, [Message(text=turn.content.msg("conflict"))])
     return _in(turn.content.language, outcome.replies)
 
 

@@ -327,3 +327,37 @@ def test_a_typed_answer_that_starts_with_a_command_word_is_an_answer_or_the_bot_
     chat.say("status")
     assert "Nog open" in chat.transcript[-1]
     assert "Dat kan niet in Fase 1" in chat.say("/heropen toch")
+
+
+def test_a_second_click_that_loses_the_race_hears_already_answered_not_someone_else(app, monkeypatch):
+    """Issue 13: a double click on one's own button said "Iemand anders heeft deze zaak net gewijzigd".
+    The losing turn now runs once more on what is stored, and says what happened."""
+    chat = Chat(app)
+    chat.script(INTAKE)
+    case_id = chat.case_id()
+    real = app.uow
+    raced = []
+
+    class UowWithAClickInBetween:
+        def __enter__(self):
+            self.uow = real().__enter__()
+            read = self.uow.cases.for_turn
+
+            def for_turn(wanted):
+                case = read(wanted)
+                if not raced:  # the first click commits while the second has read the case
+                    raced.append(True)
+                    assert "Genoteerd" in handle_click(app, "jdevries", case_id, "spoke_bullied", "1")[0].text
+                return case
+            self.uow.cases.for_turn = for_turn
+            return self.uow
+
+        def __exit__(self, *exc):
+            return self.uow.__exit__(*exc)
+
+    uow_with_a_click_in_between = UowWithAClickInBetween
+
+    monkeypatch.setattr(app, "uow", uow_with_a_click_in_between)
+    second = handle_click(app, "jdevries", case_id, "spoke_bullied", "1")
+    assert raced and "al beantwoord" in second[0].text and "net gewijzigd" not in second[0].text
+    assert chat.case().value("spoke_bullied") == "yes"
