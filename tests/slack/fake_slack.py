@@ -35,6 +35,7 @@ class FakeSlack:
         # in between and not know the message arrived (method → seconds).
         self.hangs: dict[str, float] = {}
         self.emails: dict[str, str] = {}  # Slack user id → e-mail address (users.info, users.lookupByEmail)
+        self.errors: dict[str, str] = {}  # method → the error Slack answers it with ({"ok": false, "error": …})
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         fake = self
@@ -89,12 +90,19 @@ class FakeSlack:
         return body
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method in self.errors:
+            return {"ok": False, "error": self.errors[method]}
         ts = f"1700000000.{next(self._ts):06d}"
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": TEAM, "user": "pestbot",
                     "team": "Voorbeeldschool", "url": "https://school.slack.com/"}
-        if method in ("chat.postMessage", "chat.update"):
+        if method == "chat.postMessage":
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts}}
+        if method == "chat.update":  # https://api.slack.com/methods/chat.update: the same ts, the new text
+            if not params.get("channel") or not params.get("ts"):
+                return {"ok": False, "error": "channel_not_found" if not params.get("channel") else "message_not_found"}
+            return {"ok": True, "channel": params["channel"], "ts": params["ts"], "text": params.get("text", ""),
+                    "message": {"text": params.get("text", ""), "blocks": params.get("blocks") or []}}
         if method == "conversations.history":
             with self._lock:
                 posted = [c for c in self.calls if c.method == "chat.postMessage"
@@ -145,12 +153,14 @@ class FakeSlack:
 
 
 def texts(params: dict[str, Any]) -> str:
-    """Everything a post or view shows as text: fallback, sections, button labels."""
+    """Everything a post or view shows as text: fallback, sections, context lines, button labels."""
     parts = [str(params.get("text") or "")]
     blocks = params.get("blocks") or (params.get("view") or {}).get("blocks") or []
     for block in blocks:
         parts.append(str((block.get("text") or {}).get("text") or ""))
-        parts += [str(e.get("text", {}).get("text", "")) for e in block.get("elements", [])]
+        for e in block.get("elements", []):  # a button's label, or a context block's text object
+            parts.append(str(e.get("text", "") if e.get("type") in ("plain_text", "mrkdwn")
+                             else e.get("text", {}).get("text", "")))
     return "\n".join(parts)
 
 

@@ -111,13 +111,31 @@ class Server:
         payload = {"team": {"id": TEAM}, "api_app_id": "A0PESTBOT1", "token": "x", **payload}
         return self.signed(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
-    def click(self, user: str, button: dict[str, Any], channel: str | None = None) -> Reply:
+    def click(self, user: str, button: dict[str, Any], channel: str | None = None,
+              message: dict[str, Any] | None = None, ephemeral: bool = False) -> Reply:
+        """A block_actions payload. With `message` (a post's chat.postMessage arguments and its `ts`), it
+        carries what Slack sends for a button in a message: `container.message_ts`, `message` with its blocks."""
         n = next(self.ids)
-        return self.interactive({
+        channel = channel or "D" + user[1:]
+        payload: dict[str, Any] = {
             "type": "block_actions", "user": {"id": user}, "trigger_id": f"trigger.{n}",
-            "channel": {"id": channel or "D" + user[1:]}, "container": {"type": "message"},
+            "channel": {"id": channel}, "container": {"type": "message"},
             "actions": [{"type": "button", "block_id": "b", "action_id": button["action_id"],
-                         "value": button["value"], "action_ts": f"1700000{n}.000001"}]})
+                         "value": button["value"], "action_ts": f"1700000{n}.000001"}]}
+        if message is not None:
+            # Slack gives every block a block_id (its own when the app set none) and names the clicked
+            # button's block in the action.
+            blocks = [{"block_id": f"blk{i}", **b} for i, b in enumerate(message.get("blocks") or [])]
+            payload["actions"][0]["block_id"] = next(
+                (b["block_id"] for b in blocks if b["type"] == "actions"
+                 and any(e.get("action_id") == button["action_id"] for e in b["elements"])), "b")
+            message = {**message, "blocks": blocks}
+            payload["container"] = {"type": "message", "message_ts": message["ts"], "channel_id": channel,
+                                    "is_ephemeral": ephemeral}
+            payload["message"] = {"type": "message", "user": "UBOTPEST01", "ts": message["ts"],
+                                  "text": message.get("text", ""), "blocks": message.get("blocks") or []}
+            payload["response_url"] = self.fake.url.replace("/api/", f"/actions/{n}")
+        return self.interactive(payload)
 
     def submit(self, user: str, view: dict[str, Any], values: dict[str, Any], view_id: str | None = None) -> Reply:
         state = {}
