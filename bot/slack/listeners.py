@@ -16,11 +16,11 @@ from slack_bolt import Ack, BoltContext
 from slack_bolt import App as BoltApp
 from slack_sdk import WebClient
 
-from bot.slack import render, views
+from bot.slack import clicked, render, views
 from bot.slack import replies as shared
 from bot.slack.events import register as register_events
 from bot.slack.notify import dm_channel
-from bot.slack.replies import POSTS, VIEW, string, unescape
+from bot.slack.replies import POSTS, UPDATE, VIEW, string, unescape
 from bot.slack.people import People
 from flows.access import can_open_cases
 from flows.messages import Message
@@ -89,10 +89,11 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
             replies = []
         else:
             replies = handle_click(app, person.id, *parsed, dedupe_key=key(body))
+            context[UPDATE] = clicked.replacement(app, body, action, replies)  # None: refused or a replay
         context[POSTS] = rendered(replies, person.id if person else None)
         ack()
 
-    def reply_to_click(body: dict, client: WebClient, context: BoltContext) -> None:
+    def reply_to_click(body: dict, client: WebClient, context: BoltContext, respond: Any = None) -> None:
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id")
         for args in context.get(POSTS) or []:
@@ -100,6 +101,8 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
                 client.chat_postEphemeral(channel=channel, user=user, **args)
             else:
                 client.chat_postMessage(channel=channel or dm_channel(client, user), unfurl_links=False, **args)
+        if context.get(UPDATE):  # after the replies: a slow or failing update holds none of them back
+            clicked.replace(body, client, respond, context[UPDATE])
 
     def open_view(body: dict, client: WebClient, context: BoltContext) -> None:
         if context.get(VIEW):

@@ -12,6 +12,7 @@ from flows.services import App
 
 POSTS = "pestbot_posts"  # context keys handed from the ack function to the lazy one (deep-copied by Bolt)
 VIEW = "pestbot_view"
+UPDATE = "pestbot_update"  # what a clicked message becomes (bot/slack/clicked.py)
 
 
 def string(value: Any) -> str:
