@@ -82,3 +82,15 @@ def test_an_ephemeral_message_is_replaced_through_its_response_url(slack):
     [replaced] = [c for c in slack.fake.calls[before:] if c.method.startswith("response_url/actions/")]
     assert replaced.params["replace_original"] in (True, "true")
     assert not buttons(replaced.params) and "✓ ja" in texts(replaced.params)
+
+
+def test_a_slow_update_holds_back_neither_the_ack_nor_the_reply(slack):
+    post = start_case(slack)
+    slack.fake.delays["chat.update"] = 2.0
+    [button] = [b for b in buttons(post) if b["text"]["text"] == "ja"]
+    before = slack.fake.count()
+    reply = slack.click(MENTOR, button, DM, message=post)
+    assert reply.status == 200 and reply.seconds < 1.5  # the update alone takes 2 s
+    slack.fake.settle(before, timeout=6, quiet=2.5)
+    calls = [c.method for c in slack.fake.calls[before:]]
+    assert calls.index("chat.postMessage") < calls.index("chat.update")  # the reply first
