@@ -17,10 +17,9 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 
-from bot.settings import ServerSettings
 from tests.slack.fake_slack import texts
 from tests.slack.harness import USERS
-from tests.teams.conftest import TENANT, teams_settings
+from tests.teams.conftest import TENANT, start_production
 from tests.teams.test_teams_token import APP_ID, token
 
 HERE = Path(__file__).parent
@@ -110,10 +109,7 @@ def test_every_slack_payload_gets_its_documented_answer(slack, path, nl):
 @pytest.fixture
 def teams_production(start, signing_key, monkeypatch):
     """Pestbot as in production (app id, password, tenant); its outgoing calls get a fixed test token."""
-    monkeypatch.setattr("botframework.connector.auth.MicrosoftAppCredentials.get_access_token",
-                        lambda self, force_refresh=False: "test-access-token")
-    teams = start(teams_settings(app_id=APP_ID, app_password="geheim", app_tenant_id=TENANT),
-                  ServerSettings(production=True))
+    teams = start_production(start, monkeypatch, APP_ID, TENANT)
     key, kid = signing_key
     teams.bearer = {"Authorization": f"Bearer {token(key, kid, teams.connector.url)}"}
     return teams

@@ -115,13 +115,7 @@ class Teams:
         [self.notifier] = web_app[NOTIFIER].notifiers  # the Teams notifier behind the composite
 
     def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> int:
-        request = urllib.request.Request(self.url, data=json.dumps(activity).encode(), method="POST",
-                                         headers={"Content-Type": "application/json", **(headers or {})})
-        try:
-            with urllib.request.urlopen(request, timeout=20) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
+        return post_bytes(self.url, json.dumps(activity).encode(), headers)
 
     def activity(self, kind: str, user: str = "29:mentor-jdevries", conversation: str | None = None,
                  conversation_type: str = "personal", tenant: str = TENANT, **extra: Any) -> dict[str, Any]:
@@ -186,6 +180,25 @@ def connector(loop_thread):
     fake.url = f"http://127.0.0.1:{port}/"
     yield fake
     loop_thread.run(runner.cleanup())
+
+
+def post_bytes(url: str, body: bytes, headers: dict[str, str] | None = None) -> int:
+    """POST a body as it is (JSON content type); the HTTP status."""
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def start_production(start: Any, monkeypatch: Any, app_id: str, tenant: str) -> Teams:
+    """Pestbot as in production (app id, password, tenant); its outgoing calls get a fixed test token."""
+    monkeypatch.setattr("botframework.connector.auth.MicrosoftAppCredentials.get_access_token",
+                        lambda self, force_refresh=False: "test-access-token")
+    return start(teams_settings(app_id=app_id, app_password="geheim", app_tenant_id=tenant),
+                 ServerSettings(production=True))
 
 
 def teams_settings(**values: Any) -> TeamsSettings:

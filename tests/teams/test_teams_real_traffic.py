@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 
 import jwt
 import pytest
@@ -16,7 +14,7 @@ from hypothesis import strategies as st
 from bot.server import NotConfigured, create_web_app
 from bot.settings import ServerSettings, SlackSettings
 from tests.slack.conftest import fake_slack  # noqa: F401 - fixture
-from tests.teams.conftest import BOT_ID, TENANT, no_slack, teams_settings
+from tests.teams.conftest import BOT_ID, TENANT, no_slack, post_bytes, start_production, teams_settings
 from tests.teams.test_teams_token import APP_ID, ISSUER, signing_key, token  # noqa: F401 - fixture
 
 JAN, FATMA = "29:mentor-jdevries", "29:mentor-fyilmaz"
@@ -24,10 +22,7 @@ JAN, FATMA = "29:mentor-jdevries", "29:mentor-fyilmaz"
 
 @pytest.fixture
 def production(start, signing_key, monkeypatch):
-    monkeypatch.setattr("botframework.connector.auth.MicrosoftAppCredentials.get_access_token",
-                        lambda self, force_refresh=False: "test-access-token")
-    teams = start(teams_settings(app_id=APP_ID, app_password="geheim", app_tenant_id=TENANT),
-                  ServerSettings(production=True))
+    teams = start_production(start, monkeypatch, APP_ID, TENANT)
     teams.key, teams.kid = signing_key
     return teams
 
@@ -37,14 +32,8 @@ def claims(service_url: str) -> dict:
     return {"iss": ISSUER, "aud": APP_ID, "serviceurl": service_url, "nbf": now - 10, "exp": now + 600}
 
 
-def raw_post(url: str, body: bytes, headers: dict[str, str] | None = None) -> int:
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+raw_post = post_bytes
+
 
 
 def test_a_token_with_another_algorithm_is_refused_401(production):
