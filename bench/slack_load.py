@@ -67,10 +67,13 @@ class BenchSlack(FakeSlack):
         super().__init__()
         self.newest_case: dict[str, str] = {}
 
-    def answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+    def answer(self, method: str, params: dict[str, Any], token: str | None,
+               alive: Any = lambda: True) -> dict[str, Any] | None:
         if method == "bench.case":
             return {"ok": True, "case": self.newest_case.get(params.get("channel", ""))}
-        body = super().answer(method, params, token)
+        body = super().answer(method, params, token, alive)
+        if body is None:
+            return None
         if method == "chat.postMessage":
             for block in params.get("blocks") or []:
                 for element in block.get("elements") or [] if block.get("type") == "actions" else []:

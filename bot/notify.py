@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from flows.messages import Message
+from flows.model import REPLY
 
 
 class PlatformNotifier(Protocol):
@@ -29,12 +30,29 @@ class CompositeNotifier:
             raise NoRecipient(f"{target_kind}:{target}")
         return ",".join(ids)
 
+    def reply(self, target: str, replies: list[Message]) -> str:
+        """A turn's replies go back on the platform they came from: the one that made the address."""
+        notifier = self._owner(target)
+        posted = notifier.reply(target, replies) if notifier is not None else None  # type: ignore[attr-defined]
+        if not posted:
+            raise NoRecipient(f"reply:{target.partition(':')[0]}")
+        return f"{notifier.platform}:{posted}"  # type: ignore[union-attr]
+
+    def _owner(self, target: str) -> PlatformNotifier | None:
+        platform = target.partition(":")[0]
+        return next((n for n in self.notifiers if n.platform == platform and hasattr(n, "reply")), None)
+
     def delivered(self, target_kind: str, target: str, key: str) -> str | None:
         """Did a message with this delivery key arrive? Asked after a send that ended ambiguously.
 
         Only when every platform that takes this target can tell, and each says yes, is the answer yes;
         otherwise the message is sent again (at least once beats not at all).
         """
+        if target_kind == REPLY:  # only the platform the turn came from can tell
+            owner = self._owner(target)
+            ask = getattr(owner, "delivered", None)
+            found_id = ask(target_kind, target, key) if ask else None
+            return f"{owner.platform}:{found_id}" if found_id else None  # type: ignore[union-attr]
         found = []
         for notifier in self.notifiers:
             ask = getattr(notifier, "delivered", None)

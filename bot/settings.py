@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     encryption_key: str = Field(default="", repr=False, description="PESTBOT_ENCRYPTION_KEY")
     production: bool = Field(default=False, description="PESTBOT_PRODUCTION=1: refuse to start insecurely")
     exports: Path = Field(default=Path("dossiers"), description="where the console writes dossiers")
+    reply_lease: float = Field(default=20.0, ge=1, le=600,
+                               description="seconds a turn's replies are left to the request that made them; "
+                                           "after that (the request died) the worker sends them")
 
 
 def database_url_for(path_or_url: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,5 +49,5 @@ def build(config_path: Path, database_url: str, clock: Clock, migrate: bool = Tr
         ensure_schema(engine)
     sessions = session_factory(engine)
     app = App(school=school, contents=contents, uow=lambda: SqlAlchemyUnitOfWork(sessions), clock=clock,
-              renderers={"pdf": render_pdf})
+              renderers={"pdf": render_pdf}, reply_lease=timedelta(seconds=settings.reply_lease))
     return Wired(app=app, engine=engine)

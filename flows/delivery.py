@@ -1,5 +1,8 @@
 """Delivering the outbox: claimed in batches, sent concurrently, never dropped, never doubled knowingly.
 
+A turn's own replies are outbox rows too (kind "reply", flows/services.py): the request that committed
+them sends them at once (`deliver_replies`); the worker sends those a dead request left behind.
+
 A failed send is retried with backoff; after the last try the row is marked failed (the overview
 shows it, `pestbot outbox retry` sends it again). The platform's message id is stored. A claim that
 ended ambiguously (the worker died mid-send) asks the notifier whether the message arrived before
@@ -16,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from flows.messages import Message
+from flows.model import REPLY, OutboxMessage
 from flows.ports import Notifier
 from flows.reminders import LEASE, fire_due_reminders
 from flows.services import App
@@ -23,7 +27,8 @@ from flows.services import App
 log = logging.getLogger(__name__)
 MAX_FAILURES = 8
 
-__all__ = ["deliver_outbox", "fire_due_reminders", "failed_deliveries", "retry_failed", "MAX_FAILURES"]
+__all__ = ["deliver_outbox", "deliver_replies", "claim_replies", "record", "fire_due_reminders",
+           "failed_deliveries", "retry_failed", "MAX_FAILURES"]
 
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
@@ -63,13 +68,15 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
     def send(item) -> str | Exception | None:  # type: ignore[no-untyped-def]
         if time.monotonic() > cutoff:
             return None
-        key = f"pestbot-outbox-{item.id}"
-        message = Message.model_validate(item.payload).model_copy(update={"delivery_key": key})
+        key = delivery_key(item)
         try:
             if item.id in ambiguous and hasattr(notifier, "delivered"):
                 found = notifier.delivered(item.target_kind, item.target, key)
                 if found:
                     return found
+            if item.kind == REPLY:
+                return notifier.reply(item.target, replies_of(item))  # type: ignore[attr-defined]
+            message = Message.model_validate(item.payload).model_copy(update={"delivery_key": key})
             return notifier.send(item.target_kind, item.target, message)
         except Exception as exc:  # any platform error: recorded, retried later
             return exc
@@ -78,11 +85,31 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
         results = list(_pool(concurrency).map(send, items))
     else:
         results = [send(item) for item in items]
+    return record(app, token, items, results, retry_after)
 
+
+def delivery_key(item: OutboxMessage) -> str:
+    """The same key on every attempt to deliver one row, so that a platform can tell whether it arrived."""
+    key = item.payload.get("key") if item.kind == REPLY else None
+    return key if isinstance(key, str) else f"pestbot-outbox-{item.id}"
+
+
+def replies_of(item: OutboxMessage) -> list[Message]:
+    """A reply row's messages, in order; the first carries the row's delivery key."""
+    key = delivery_key(item)
+    replies = [Message.model_validate(r) for r in item.payload.get("replies") or []]
+    return [r.model_copy(update={"delivery_key": key}) if i == 0 else r for i, r in enumerate(replies)]
+
+
+def record(app: App, token: str, items: list[OutboxMessage], results: list[str | Exception | None],
+           retry_after: Callable[[int], timedelta] = backoff) -> int:
+    """What became of each claimed row: sent (a reply row is then deleted: a chat answer has no place in
+    the record), failed (retried after `retry_after`), or not tried (given back). The number sent."""
     sent = 0
     finished = app.clock.now()
     with app.uow() as uow:
         held = {item.id: item for item in uow.outbox.hold(token, [i.id for i in items])}
+        done: list[OutboxMessage] = []
         for item, result in zip(items, results):
             row = held.get(item.id)
             if row is None:
@@ -100,8 +127,41 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
             else:
                 row.status, row.sent_at, row.platform_message_id = "sent", finished, str(result)[:128]
                 sent += 1
+                if row.kind == REPLY:
+                    done.append(row)
+        if done:
+            uow.outbox.delete(done)
         uow.commit()
     return sent
+
+
+def claim_replies(app: App, target: str) -> tuple[str, list[OutboxMessage]]:
+    """The undelivered replies to one conversation (`target`), oldest first, claimed for this process:
+    the request that just committed its turn takes its own replies at once, and those an earlier request
+    left behind when it died."""
+    with app.uow() as uow:
+        token, claimed = uow.outbox.claim_replies(target, app.clock.now(), app.reply_lease)
+        items = uow.outbox.load([c.id for c in claimed]) if claimed else []
+        uow.commit()
+    return token, items
+
+
+def deliver_replies(app: App, target: str, send: Callable[[list[Message]], str]) -> int:
+    """Send the undelivered replies to `target`, in order, with `send` (the platform's post of one turn's
+    replies, returning its message id); record each outcome as the worker does. The number sent.
+
+    Called by the platform adapter right after a turn that queued its replies (`Replies.queued`), and on
+    a redelivery of a turn that was committed already: whatever it did not send yet is sent now, once."""
+    token, items = claim_replies(app, target)
+    if not items:
+        return 0
+    results: list[str | Exception | None] = []
+    for item in items:
+        try:
+            results.append(send(replies_of(item)))
+        except Exception as exc:  # recorded like the worker's failures; the worker retries the row
+            results.append(exc)
+    return record(app, token, items, results)
 
 
 def failed_deliveries(app: App) -> list[tuple[int, str | None, str, str | None]]:

@@ -165,6 +165,7 @@ class OutboxMessage:
         self.platform_message_id: str | None = None
 
 
+REPLY = "reply"  # an outbox row's kind (and target kind) for a turn's own replies: {"person", "replies": [...]}
 CHECKIN = "checkin"  # the question id of a check-in prompt: "hoe gaat het?"
 CONFIRM = "command_or_answer"  # the question id of "did you mean the command, or is this your answer?"
 

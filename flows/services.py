@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flows.access import can_view, sees_every_case
 from flows.answers import MAX_MESSAGE
 from flows.content import Content
 from flows.engine import Outcome, Turn, handle_choice, handle_text
 from flows.messages import Message
-from flows.model import AuditRecord, Case, Conversation, OutboxMessage
+from flows.model import REPLY, AuditRecord, Case, Conversation, OutboxMessage
 from flows.ports import Clock, ConcurrentUpdate, UnitOfWork
 from flows.school import Person, Role, SchoolConfig
 
@@ -26,26 +27,47 @@ class App:
     clock: Clock
     # Document formats beyond the built-in HTML (bot/ adds "pdf"): document → bytes.
     renderers: dict[str, Callable[..., bytes]] = field(default_factory=dict)
+    # How long a turn's queued replies are left to the request that committed them (it sends them at
+    # once); after that they count as left behind by a dead request, and the worker sends them.
+    reply_lease: timedelta = timedelta(seconds=20)
 
     def content(self, person: Person | None, conversation: Conversation | None = None) -> Content:
         language = (conversation and conversation.language) or (person and person.language) or self.school.language
         return self.contents.get(language, self.contents[self.school.language])
 
 
-def handle_message(app: App, person_id: str, text: str, dedupe_key: str | None = None) -> list[Message]:
+class Replies(list[Message]):
+    """What a turn answers, in order. `queued`: the replies were committed with the turn, to the outbox
+    under the turn's `reply_to` address, and are to be delivered from there
+    (`flows.delivery.deliver_replies`), so that a process that dies before sending them loses none. Not
+    queued: nothing was stored (a refusal, a question, a read) and the caller sends them itself."""
+
+    queued: bool = False
+
+    @classmethod
+    def of(cls, replies: list[Message], queued: bool = False) -> Replies:
+        made = cls(replies)
+        made.queued = queued
+        return made
+
+
+def handle_message(app: App, person_id: str, text: str, dedupe_key: str | None = None,
+                   reply_to: str | None = None) -> Replies:
     """A person typed `text` (console line, Slack DM or slash command, Teams message).
 
-    `dedupe_key` is the platform's id of this delivery: a redelivery of the same key changes nothing
-    and returns no replies.
+    `dedupe_key` is the platform's id of this delivery: a redelivery of the same key changes nothing and
+    returns no replies (queued, when `reply_to` is given: the first delivery's replies are in the outbox).
+    `reply_to` is where the platform answers this person (an address its notifier understands): a turn
+    that stores something stores its replies with it, to that address.
     """
-    return _turn(app, person_id, len(text), lambda turn: handle_text(turn, text), dedupe_key)
+    return _turn(app, person_id, len(text), lambda turn: handle_text(turn, text), dedupe_key, reply_to=reply_to)
 
 
 def handle_click(app: App, person_id: str, case_id: str, question_id: str, value: str,
-                 dedupe_key: str | None = None) -> list[Message]:
+                 dedupe_key: str | None = None, reply_to: str | None = None) -> Replies:
     """A person clicked a choice of an earlier message; it answers that question of that case only."""
     return _turn(app, person_id, len(value), lambda turn: handle_choice(turn, question_id, value), dedupe_key,
-                 case_id=case_id)
+                 case_id=case_id, reply_to=reply_to)
 
 
 class _Again(Exception):
@@ -53,7 +75,7 @@ class _Again(Exception):
 
 
 def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
-          dedupe_key: str | None = None, case_id: str | None = None) -> list[Message]:
+          dedupe_key: str | None = None, case_id: str | None = None, reply_to: str | None = None) -> Replies:
     """One transaction around `run`. The turn's case is the person's active case, or `case_id` when the
     input names its case (a button, a form): then only that case is loaded, and only if they may see it.
 
@@ -62,19 +84,19 @@ def _turn(app: App, person_id: str, length: int, run: Callable[[Turn], Outcome],
     beantwoord") instead of "someone else changed it"; only a second conflict says that."""
     person = app.school.person(person_id)
     if person is None:
-        return [Message(text=app.content(None).msg("unknown_person"))]
+        return Replies.of([Message(text=app.content(None).msg("unknown_person"))])
     if length > MAX_MESSAGE:
-        return [Message(text=app.content(person).msg("too_long", length=length, max=MAX_MESSAGE))]
+        return Replies.of([Message(text=app.content(person).msg("too_long", length=length, max=MAX_MESSAGE))])
     for last in (False, True):
         try:
-            return _attempt(app, person, run, dedupe_key, case_id, last)
+            return _attempt(app, person, run, dedupe_key, case_id, last, reply_to)
         except _Again:
             continue
     raise AssertionError("unreachable")
 
 
 def _attempt(app: App, person: Person, run: Callable[[Turn], Outcome], dedupe_key: str | None,
-             case_id: str | None, last: bool) -> list[Message]:
+             case_id: str | None, last: bool, reply_to: str | None) -> Replies:
     now = app.clock.now()
     with app.uow() as uow:
         conversation = uow.conversations.get(person.id)
@@ -97,20 +119,41 @@ def _attempt(app: App, person: Person, run: Callable[[Turn], Outcome], dedupe_ke
         if dedupe_key is not None:
             # The turn's first write, so that a SQLite writer waits only for others' commits. A key seen
             # before is a redelivery: it gets no replies, and leaving the unit of work rolls the turn back.
+            # A refused input keeps its receipt too (the key names the person and the delivery, never the
+            # content), so that a retry of it is not answered twice.
             if not uow.receipts.claim(dedupe_key, now):
-                return []
+                return Replies.of([], queued=reply_to is not None)
             outcome.changed = True
-        if not outcome.changed and not outcome.audit:
-            return _in(turn.content.language, outcome.replies)
+        stores = outcome.changed or bool(outcome.audit)
+        replies = _in(turn.content.language, outcome.replies)
+        if not stores:
+            return Replies.of(replies)
+        queued: list[OutboxMessage] = []
+        if reply_to is not None and replies:
+            about = outcome.new_case or turn.case
+            queued.append(reply_row(about.id if about else None, reply_to, person.id, replies, now,
+                                    app.reply_lease))
         try:
-            _commit(uow, outcome, now, person.id)
+            _commit(uow, outcome, now, person.id, queued)
         except ConcurrentUpdate:
             if dedupe_key is not None and _seen(app, dedupe_key):
-                return []  # the same delivery, committed by another process: said already
+                return Replies.of([], queued=reply_to is not None)  # the same delivery, committed elsewhere
             if not last:
                 raise _Again from None
-            return _in(turn.content.language, [Message(text=turn.content.msg("conflict"))])
-    return _in(turn.content.language, outcome.replies)
+            return Replies.of(_in(turn.content.language, [Message(text=turn.content.msg("conflict"))]))
+    return Replies.of(replies, queued=bool(queued))
+
+
+def reply_row(case_id: str | None, reply_to: str, person_id: str, replies: list[Message],
+              now: datetime, grace: timedelta) -> OutboxMessage:
+    """A turn's replies as one outbox row, in order. The worker leaves it to the request that made it for
+    `grace` (that request sends it at once); after that it counts as left behind and the worker sends it."""
+    # Its own delivery key: a sent reply row is deleted, and SQLite may give a later row the same id.
+    row = OutboxMessage(case_id, REPLY, reply_to, REPLY,
+                        {"person": person_id, "key": f"pestbot-reply-{uuid.uuid4().hex}",
+                         "replies": [r.model_dump(mode="json") for r in replies]}, now)
+    row.next_attempt_at = now + grace
+    return row
 
 
 def _in(language: str, replies: list[Message]) -> list[Message]:
@@ -131,15 +174,18 @@ def visible_cases(uow: UnitOfWork, person: Person, school: SchoolConfig) -> list
     return own
 
 
-def _commit(uow: UnitOfWork, outcome: Outcome, now: datetime, actor: str) -> None:
-    """One transaction: the case, its events, the outbox, the reminders, and the audit of it all."""
+def _commit(uow: UnitOfWork, outcome: Outcome, now: datetime, actor: str,
+            replies: list[OutboxMessage] | None = None) -> None:
+    """One transaction: the case, its events, the outbox (the turn's own replies too), the reminders, and
+    the audit of it all."""
     if outcome.new_case is not None:
         uow.cases.add(outcome.new_case)
     effects = outcome.effects
     # Events, outbox and audit are append-only rows nobody reads back in the turn: bulk inserts.
     uow.events.add_many(effects.events)
     uow.outbox.add_many([OutboxMessage(out.message.case_id, out.target_kind, out.target, out.kind,
-                                       out.message.model_dump(mode="json"), now) for out in effects.outgoing])
+                                       out.message.model_dump(mode="json"), now) for out in effects.outgoing]
+                        + (replies or []))
     case_ids = {e.case_id for e in effects.events}
     if effects.cancel_reminders:
         for case_id in case_ids:
@@ -168,15 +214,16 @@ class _Refused(Exception):
 
 
 def run_command(app: App, person_id: str, command: str, argument: str = "",
-                dedupe_key: str | None = None) -> list[Message]:
+                dedupe_key: str | None = None, reply_to: str | None = None) -> Replies:
     """A command by its key (`status`, `who`, `details` …), whatever the person's language."""
     from flows.commands import run_command as run
 
-    return _turn(app, person_id, len(argument), lambda turn: run(turn, command, argument), dedupe_key)
+    return _turn(app, person_id, len(argument), lambda turn: run(turn, command, argument), dedupe_key,
+                 reply_to=reply_to)
 
 
-def start_case(app: App, person_id: str, answers: dict[str, str],
-               dedupe_key: str | None = None) -> tuple[list[Message], dict[str, str]]:
+def start_case(app: App, person_id: str, answers: dict[str, str], dedupe_key: str | None = None,
+               reply_to: str | None = None) -> tuple[Replies, dict[str, str]]:
     """`nieuw` with the intake's answers from one form, in one transaction.
 
     Returns the replies, or (when an answer is bad) no replies and question id → message, with nothing stored.
@@ -207,13 +254,14 @@ def start_case(app: App, person_id: str, answers: dict[str, str],
         return outcome
 
     try:
-        return _turn(app, person_id, max(map(len, answers.values()), default=0), steps, dedupe_key), {}
+        return _turn(app, person_id, max(map(len, answers.values()), default=0), steps, dedupe_key,
+                     reply_to=reply_to), {}
     except _Refused:
-        return [], errors
+        return Replies(), errors
 
 
 def add_agreement(app: App, person_id: str, case_id: str, question_id: str, parts: dict[str, str],
-                  dedupe_key: str | None = None) -> tuple[list[Message], dict[str, str]]:
+                  dedupe_key: str | None = None, reply_to: str | None = None) -> tuple[Replies, dict[str, str]]:
     """One agreement from a form: `parts` holds what / how / if_broken. Errors per part, nothing stored."""
     from flows.answers import Invalid, parse_agreement_part
     from flows.engine import AGREEMENT_PARTS, agreement_part
@@ -239,9 +287,9 @@ def add_agreement(app: App, person_id: str, case_id: str, question_id: str, part
 
     try:
         return _turn(app, person_id, max(map(len, parts.values()), default=0), steps, dedupe_key,
-                     case_id=case_id), {}
+                     case_id=case_id, reply_to=reply_to), {}
     except _Refused:
-        return [], errors
+        return Replies(), errors
 
 
 def overview(app: App, person_id: str) -> Message:

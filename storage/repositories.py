@@ -8,7 +8,7 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from flows.model import AuditRecord, Case, CaseMember, Conversation, Event, OutboxMessage, Reminder
+from flows.model import REPLY, AuditRecord, Case, CaseMember, Conversation, Event, OutboxMessage, Reminder
 from flows.protocol import CaseState
 from storage import claims
 from storage.claims import Claimed
@@ -216,6 +216,15 @@ class OutboxRepository:
     def claim(self, now: datetime, lease: timedelta, limit: int) -> tuple[str, list[Claimed]]:
         ready = sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
         return claims.claim(self.session, outbox, ready, outbox.c.id, now, lease, limit)
+
+    def claim_replies(self, target: str, now: datetime, lease: timedelta) -> tuple[str, list[Claimed]]:
+        """The pending replies to one conversation, whatever their next attempt: its request sends them."""
+        ready = sa.and_(outbox.c.status == "pending", outbox.c.kind == REPLY, outbox.c.target == target)
+        return claims.claim(self.session, outbox, ready, outbox.c.id, now, lease, 16)
+
+    def delete(self, rows: list[OutboxMessage]) -> None:
+        for row in rows:
+            self.session.delete(row)
 
     def hold(self, token: str, ids: list[int]) -> list[OutboxMessage]:
         held = claims.hold(self.session, outbox, token, ids)

@@ -33,6 +33,13 @@ class RecordingNotifier:
         self.sent.append((target_kind, target, message))
         return f"msg-{len(self.sent)}"
 
+    def reply(self, target: str, replies: list[Message]) -> str:
+        """A turn's replies that its request left behind (flows/delivery.py): one post per turn."""
+        return self.send("reply", target, replies[0].model_copy(update={"text": "\n".join(r.text for r in replies)}))
+
+    def replies(self, target: str) -> list[Message]:
+        return [m for kind, t, m in self.sent if kind == "reply" and t == target]
+
     def channel_posts(self) -> list[Message]:
         return [m for kind, _, m in self.sent if kind == "channel"]
 

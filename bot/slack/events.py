@@ -20,9 +20,10 @@ from slack_sdk import WebClient
 
 from bot.slack import views
 from bot.slack.people import People
-from bot.slack.replies import POSTS, content_for, refusal, rendered, string, unescape
+from bot.slack.notify import reply_address
+from bot.slack.replies import POSTS, content_for, deliver, hand_over, refusal, rendered, string, unescape
 from flows.messages import Message
-from flows.receipts import first_delivery
+from flows.receipts import say_once
 from flows.services import App, handle_message, overview
 
 TYPED = ("", "me_message", "thread_broadcast")  # subtypes that are text a person wrote
@@ -44,23 +45,27 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
     def typed(ack: Ack, body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
         person = people.person(event.get("user"), client)
         text = unescape(string(event.get("text")))
-        replies = (handle_message(app, person.id, text, dedupe_key=f"event:{body.get('event_id')}")
+        target = reply_address(string(event.get("user")), string(event.get("channel")))
+        replies = (handle_message(app, person.id, text, dedupe_key=f"event:{body.get('event_id')}", reply_to=target)
                    if person else refusal(app))
-        context[POSTS] = rendered(app, replies, person.id if person else None)
-        ack()  # only now: the turn is committed
+        hand_over(app, context, replies, person.id if person else None, target)
+        ack()  # only now: the turn (and its replies) is committed
 
     def file(ack: Ack, body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
         person = people.person(event.get("user"), client)
+        target = reply_address(string(event.get("user")), string(event.get("channel")))
         if person is None:
             context[POSTS] = rendered(app, refusal(app), None)
-        elif first_delivery(app, f"event:{body.get('event_id')}"):  # a retry says it once
+        else:  # said once per delivery, also when Slack retries or the process dies before saying it
             message = Message(text=content_for(app, person.id).msg("file_not_kept"))
-            context[POSTS] = rendered(app, [message], person.id)
+            hand_over(app, context, say_once(app, f"event:{body.get('event_id')}", person.id, message, target),
+                      person.id, target)
         ack()
 
     def reply_in_channel(event: dict, client: WebClient, context: BoltContext) -> None:
         for args in context.get(POSTS) or []:
             client.chat_postMessage(channel=event["channel"], unfurl_links=False, **args)
+        deliver(app, context, client)
 
     bolt.event("message", matchers=[is_typed])(ack=typed, lazy=[reply_in_channel])
     bolt.event("message", matchers=[is_file])(ack=file, lazy=[reply_in_channel])

@@ -19,8 +19,8 @@ from slack_sdk import WebClient
 from bot.slack import clicked, render, views
 from bot.slack import replies as shared
 from bot.slack.events import register as register_events
-from bot.slack.notify import dm_channel
-from bot.slack.replies import POSTS, UPDATE, VIEW, string, unescape
+from bot.slack.notify import dm_channel, reply_address
+from bot.slack.replies import POSTS, UPDATE, VIEW, deliver, hand_over, string, unescape
 from bot.slack.people import People
 from flows.access import can_open_cases
 from flows.messages import Message
@@ -83,14 +83,15 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
     def choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
         person = people.person(body.get("user", {}).get("id"), client)
         parsed = render.parse_choice(string(action.get("value")))
+        target = reply_address(string(body.get("user", {}).get("id")), string((body.get("channel") or {}).get("id")))
         if person is None:
             replies = refusal()
         elif parsed is None:
             replies = []
         else:
-            replies = handle_click(app, person.id, *parsed, dedupe_key=key(body))
+            replies = handle_click(app, person.id, *parsed, dedupe_key=key(body), reply_to=target)
             context[UPDATE] = clicked.replacement(app, body, action, replies)  # None: refused or a replay
-        context[POSTS] = rendered(replies, person.id if person else None)
+        hand_over(app, context, replies, person.id if person else None, target)
         ack()
 
     def reply_to_click(body: dict, client: WebClient, context: BoltContext, respond: Any = None) -> None:
@@ -101,6 +102,7 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
                 client.chat_postEphemeral(channel=channel, user=user, **args)
             else:
                 client.chat_postMessage(channel=channel or dm_channel(client, user), unfurl_links=False, **args)
+        deliver(app, context, client)
         if context.get(UPDATE):  # after the replies: a slow or failing update holds none of them back
             clicked.replace(body, client, respond, context[UPDATE])
 
@@ -141,16 +143,17 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
         if person is None:
             return ack(response_action="errors", errors={first_block: refusal()[0].text[:150]})
         dedupe = f"view:{view.get('id')}"
+        target = reply_address(string(body.get("user", {}).get("id")), None)
         if view.get("callback_id") == views.INTAKE:
-            replies, errors = start_case(app, person.id, views.answers(view, views.INTAKE_FIELDS), dedupe)
+            replies, errors = start_case(app, person.id, views.answers(view, views.INTAKE_FIELDS), dedupe, target)
         else:
             case_id, question_id, _ = render.parse_choice(string(view.get("private_metadata"))) or ("", "", "")
             parts = views.answers(view, views.AGREEMENT_PARTS)
-            replies, errors = add_agreement(app, person.id, case_id, question_id, parts, dedupe)
+            replies, errors = add_agreement(app, person.id, case_id, question_id, parts, dedupe, target)
         if errors:
             return ack(response_action="errors", errors=errors)
         ack()
-        context[POSTS] = rendered(replies, person.id)
+        hand_over(app, context, replies, person.id, target)
 
     def reply_in_dm(body: dict, client: WebClient, context: BoltContext) -> None:
         posts = context.get(POSTS) or []
@@ -158,6 +161,7 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
             channel = dm_channel(client, body["user"]["id"])
             for args in posts:
                 client.chat_postMessage(channel=channel, unfurl_links=False, **args)
+        deliver(app, context, client)
 
     bolt.view_submission(views.INTAKE)(ack=submitted, lazy=[reply_in_dm])
     bolt.view_submission(views.AGREEMENT)(ack=submitted, lazy=[reply_in_dm])

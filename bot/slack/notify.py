@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slack import render
 from bot.slack.people import People
 from flows.messages import Message
+from flows.model import REPLY
 from flows.school import Person
 from flows.services import App
 
@@ -40,7 +41,18 @@ class SlackNotifier:
             return None
         return post(client, dm_channel(client, user_id), message, self.app, self.people, reader=person)
 
+    def reply(self, target: str, replies: list[Message]) -> str | None:
+        """A turn's replies that its request could not send (the worker sends them): to the address the
+        listener gave the turn (`reply_address`)."""
+        client = self.client()
+        if client is None:
+            return None
+        return post_turn(client, target, replies, self.app)
+
     def _channel(self, client: WebClient, target_kind: str, target: str) -> str | None:
+        if target_kind == REPLY:
+            kind, _, rest = target.removeprefix(PREFIX).partition(":")
+            return rest if kind == "im" else dm_channel(client, rest) if kind == "dm" else None  # ephemeral: none
         if target_kind == "channel":
             return self.app.school.safety_channel.slack_channel if target == "safety" else None
         person = self.app.school.person(target)
@@ -74,6 +86,43 @@ class SlackNotifier:
         return None
 
 
+PREFIX = "slack:"
+
+
+def reply_address(user_id: str, channel_id: str | None) -> str:
+    """Where the answer to what a person typed or clicked goes: the direct message it came from
+    (`slack:im:D…`), an ephemeral post to them in another channel (`slack:eph:C…:U…`), or, from a form,
+    their direct messages (`slack:dm:U…`)."""
+    if not channel_id:
+        return f"{PREFIX}dm:{user_id}"
+    if channel_id.startswith("D"):
+        return f"{PREFIX}im:{channel_id}"
+    return f"{PREFIX}eph:{channel_id}:{user_id}"
+
+
+def post_turn(client: WebClient, target: str, replies: list[Message], app: App) -> str:
+    """One turn's replies, in the order given, to a `reply_address`; the `ts` of the first post. The first
+    post carries the delivery key (message metadata), so that `delivered` finds it after a crash."""
+    kind, _, rest = target.removeprefix(PREFIX).partition(":")
+    if kind == "eph":
+        channel, _, user = rest.partition(":")
+    else:
+        channel, user = (rest if kind == "im" else dm_channel(client, rest)), None
+    first: str | None = None
+    for reply in replies:
+        content = (reply.language and app.contents.get(reply.language)) or app.content(None)
+        for args in render.posts(reply, content):
+            if user is not None:
+                ts = client.chat_postEphemeral(channel=channel, user=user, **args).get("message_ts")
+            else:
+                if first is None and reply.delivery_key:
+                    args = {**args, "metadata": {"event_type": METADATA_EVENT,
+                                                 "event_payload": {"key": reply.delivery_key}}}
+                ts = client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **args)["ts"]
+            first = first or ts
+    return first or "slack"
+
+
 def dm_channel(client: WebClient, user_id: str) -> str:
     return client.conversations_open(users=user_id)["channel"]["id"]
 
@@ -96,11 +145,3 @@ def post(client: WebClient, channel: str, message: Message, app: App, people: Pe
         first = first or ts
     return first or ""
 
-
-def post_replies(client: WebClient, channel: str, replies: list[Message], app: App, people: People,
-                 person_id: str | None) -> None:
-    """The answers to what someone typed or clicked, in their language, in order."""
-    content = app.content(app.school.person(person_id))
-    for reply in replies:
-        for args in render.posts(reply, content):
-            client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **args)

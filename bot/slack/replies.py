@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk import WebClient
+
 from bot.slack import render
+from bot.slack.notify import post_turn
 from flows.content import Content
+from flows.delivery import deliver_replies
 from flows.messages import Message
 from flows.services import App
 
 POSTS = "pestbot_posts"  # context keys handed from the ack function to the lazy one (deep-copied by Bolt)
 VIEW = "pestbot_view"
 UPDATE = "pestbot_update"  # what a clicked message becomes (bot/slack/clicked.py)
+DELIVER = "pestbot_deliver"  # the reply address whose queued replies the lazy function delivers
 
 
 def string(value: Any) -> str:
@@ -36,3 +41,20 @@ def rendered(app: App, replies: list[Message], person_id: str | None) -> list[di
 
 def refusal(app: App) -> list[Message]:
     return [Message(text=app.content(None).msg("unknown_person"))]
+
+
+def hand_over(app: App, context: Any, replies: list[Message], person_id: str | None, target: str) -> None:
+    """From the ack function to the lazy one: replies committed with the turn are delivered from the
+    outbox (`DELIVER`), others (nothing was stored) are posted as they are (`POSTS`)."""
+    if getattr(replies, "queued", False):
+        context[DELIVER] = target
+    else:
+        context[POSTS] = rendered(app, replies, person_id)
+
+
+def deliver(app: App, context: Any, client: WebClient) -> None:
+    """In the lazy function: the turn's queued replies (and any an earlier, dead request left for the same
+    conversation), in order, marked sent or failed in the outbox."""
+    target = context.get(DELIVER)
+    if target:
+        deliver_replies(app, target, lambda replies: post_turn(client, target, replies, app))

@@ -19,13 +19,20 @@ from bot.teams.refs import Ref, RefStore, channel_key, user_key
 from flows.content import Content
 from flows.messages import Message
 from flows.school import Person
-from flows.receipts import first_delivery
+from flows.delivery import claim_replies, record, replies_of
+from flows.receipts import say_once
 from flows.services import App, handle_click, handle_message
 
 log = logging.getLogger(__name__)
 TYPED_KINDS = {"text", "students", "date"}  # questions answered with a form on the card
 FILE_PREFIXES = ("image/", "video/", "audio/")
 FILE_TYPES = {"application/vnd.microsoft.teams.file.download.info", "reference"}
+PREFIX = "teams:"
+
+
+def reply_address(person: Person) -> str:
+    """Where the answers to a person's turn go: their personal chat with the bot (the newest reference)."""
+    return f"{PREFIX}{person.id}"
 
 
 def tenant_of(activity: Activity) -> str | None:
@@ -90,16 +97,21 @@ class PestbotTeamsBot(ActivityHandler):
         ref = ref_from(activity, user_key(activity.from_property.id), person.id)
         if not self.refs.known(ref):
             await asyncio.to_thread(self.refs.save, ref)
+        target = reply_address(person)
         if has_files(activity):  # a screenshot as evidence: not kept, and its caption is not read as an answer
-            replies = await asyncio.to_thread(file_not_kept, self.app, person, f"teams:file:{person.id}:{activity.id}")
+            replies = await asyncio.to_thread(file_not_kept, self.app, person,
+                                              f"teams:file:{person.id}:{activity.id}", target)
         elif activity.value is not None and not (activity.text or "").strip():
-            replies = await self.submitted(activity, person)
+            replies = await self.submitted(activity, person, target)
         else:
             replies = await asyncio.to_thread(handle_message, self.app, person.id, activity.text or "",
-                                              f"teams:{activity.id}")
-        await self.reply(turn_context, person, replies)
+                                              f"teams:{activity.id}", target)
+        if getattr(replies, "queued", False):  # committed with the turn: delivered from the outbox, once
+            await self.deliver(turn_context, target)
+        else:
+            await self.reply(turn_context, person, replies)
 
-    async def submitted(self, activity: Activity, person: Person) -> list[Message]:
+    async def submitted(self, activity: Activity, person: Person, target: str) -> list[Message]:
         submit = cards.parse_submit(activity.value)
         if submit is None:
             content = await asyncio.to_thread(content_for, self.app, person)
@@ -111,7 +123,7 @@ class PestbotTeamsBot(ActivityHandler):
         digest = hashlib.sha256(submit.value.encode()).hexdigest()[:16]
         key = f"teams:card:{person.id}:{card_id}:{submit.question_id}:{digest}"[:200]
         return await asyncio.to_thread(handle_click, self.app, person.id, submit.case_id, submit.question_id,
-                                       submit.value, key)
+                                       submit.value, key, target)
 
     async def on_adaptive_card_invoke(self, turn_context: TurnContext,
                                       invoke_value: AdaptiveCardInvokeValue) -> AdaptiveCardInvokeResponse:
@@ -144,13 +156,30 @@ class PestbotTeamsBot(ActivityHandler):
 
     # --- replies -------------------------------------------------------------------------------------------
 
-    async def reply(self, turn_context: TurnContext, person: Person | None, replies: list[Message]) -> None:
+    async def reply(self, turn_context: TurnContext, person: Person | None, replies: list[Message]) -> str | None:
+        """The replies as cards in this conversation; the id of the first post."""
         if not replies:
-            return
+            return None
         language = next((m.language for m in replies if m.language), None)
         content = (self.app.contents.get(language) if language else None) or \
             await asyncio.to_thread(content_for, self.app, person)
-        await turn_context.send_activities([render(self.app, content, m) for m in merged(replies)])
+        posted = await turn_context.send_activities([render(self.app, content, m) for m in merged(replies)])
+        return next((p.id for p in posted or [] if p is not None and p.id), None) or "teams"
+
+    async def deliver(self, turn_context: TurnContext, target: str) -> None:
+        """The queued replies to this person (this turn's, and any an earlier request left when it died), in
+        order, into this conversation; each recorded as sent or failed, as the worker records its own."""
+        token, items = await asyncio.to_thread(claim_replies, self.app, target)
+        if not items:
+            return
+        results: list[str | Exception | None] = []
+        for item in items:
+            try:
+                results.append(await self.reply(turn_context, None, replies_of(item)))
+            except Exception as exc:  # noqa: BLE001 - the connector's error: the worker retries the row
+                log.warning("teams reply failed: %s", type(exc).__name__)
+                results.append(exc)
+        await asyncio.to_thread(record, self.app, token, items, results)
 
 
 def has_files(activity: Activity) -> bool:
@@ -161,11 +190,9 @@ def has_files(activity: Activity) -> bool:
                for a in activity.attachments or [])
 
 
-def file_not_kept(app: App, person: Person, key: str) -> list[Message]:
+def file_not_kept(app: App, person: Person, key: str, target: str) -> list[Message]:
     """Pestbot keeps no files: it says so, once per activity."""
-    if not first_delivery(app, key):
-        return []
-    return [Message(text=content_for(app, person).msg("file_not_kept"))]
+    return say_once(app, key, person.id, Message(text=content_for(app, person).msg("file_not_kept")), target)
 
 
 def merged(replies: list[Message]) -> list[Message]:

@@ -14,7 +14,7 @@ from typing import Any
 from botbuilder.core import CloudAdapterBase, TurnContext
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, ConversationReference
 
-from bot.teams.bot import content_for, render
+from bot.teams.bot import PREFIX, content_for, merged, render
 from bot.teams.refs import Ref, RefStore, channel_key
 from flows.messages import Message
 from flows.services import App
@@ -45,27 +45,41 @@ class TeamsNotifier:
             content = content_for(self.app, person)
         if ref is None:
             return None
-        activity = render(self.app, content, message)
+        return self._run(self.post(ref, render(self.app, content, message)))
+
+    def reply(self, target: str, replies: list[Message]) -> str | None:
+        """A turn's replies its request did not send (it died): into the person's personal chat, in order."""
+        person = self.app.school.person(target.removeprefix(PREFIX))
+        ref = self.refs.for_person(person.id) if person is not None and person.teams_id else None
+        if ref is None:
+            return None
+        language = next((m.language for m in replies if m.language), None)
+        content = self.app.contents.get(language or "") or content_for(self.app, person)
+        return self._run(self.post(ref, *[render(self.app, content, m) for m in merged(replies)]))
+
+    def _run(self, coro: Any) -> Any:
         loop = self.loop
         if loop is None or loop.is_closed():
+            coro.close()
             raise RuntimeError("the Teams endpoint is not running")
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
+            coro.close()
             raise RuntimeError("TeamsNotifier.send blocks: call it from a worker thread (asyncio.to_thread)")
-        return asyncio.run_coroutine_threadsafe(self.post(ref, activity), loop).result(SEND_TIMEOUT)
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(SEND_TIMEOUT)
 
-    async def post(self, ref: Ref, activity: Activity) -> str | None:
+    async def post(self, ref: Ref, *activities: Activity) -> str | None:
         posted: dict[str, Any] = {}
 
         async def callback(turn_context: TurnContext) -> None:
             # The SDK's continuation activity has a made-up id, which would make this a reply to a message
             # that does not exist; without it, the post is a new message in the conversation.
             turn_context.activity.id = None
-            response = await turn_context.send_activity(activity)
-            posted["id"] = response.id if response else None
+            responses = await turn_context.send_activities(list(activities))
+            posted["id"] = next((r.id for r in responses or [] if r is not None and r.id), None)
 
         await self.adapter.continue_conversation(reference(ref), callback, self.app_id or None)
         return posted.get("id") or "teams"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,16 @@ class Call:
     token: str | None
     response: dict[str, Any] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
+
+
+def _alive(connection: socket.socket) -> bool:
+    """The caller still holds the connection (a killed process's socket reads as closed)."""
+    try:
+        return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
 
 
 class FakeSlack:
@@ -52,7 +63,10 @@ class FakeSlack:
                         params[key] = json.loads(params[key])
                 auth = self.headers.get("Authorization") or ""
                 method = self.path.rsplit("/", 1)[-1] if self.path.startswith("/api/") else f"response_url{self.path}"
-                body = fake.answer(method, params, auth.removeprefix("Bearer ") or params.get("token"))
+                body = fake.answer(method, params, auth.removeprefix("Bearer ") or params.get("token"),
+                                   alive=lambda: _alive(self.connection))
+                if body is None:
+                    return  # the caller died during the delay: Slack never got the call
                 data = json.dumps(body).encode()
                 try:
                     self.send_response(200)
@@ -79,8 +93,12 @@ class FakeSlack:
         self.server.server_close()
 
     # --- answering ----------------------------------------------------------------------------------
-    def answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
-        time.sleep(self.delays.get(method, 0))
+    def answer(self, method: str, params: dict[str, Any], token: str | None,
+               alive: Any = lambda: True) -> dict[str, Any] | None:
+        if self.delays.get(method):
+            time.sleep(self.delays[method])
+            if not alive():
+                return None
         problems = check_limits(method, params)
         body = {"ok": False, "error": "invalid_blocks"} if problems else self._answer(method, params)
         with self._lock:

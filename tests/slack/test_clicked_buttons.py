@@ -14,8 +14,9 @@ QUESTION = "Heb je de gepeste leerling gesproken?"
 def start_case(slack) -> dict:
     """`/pest nieuw` and the intake form; the first question's post (its arguments and its ts)."""
     fake = slack.fake
+    before = fake.count()
     slack.command(MENTOR, "nieuw")
-    fake.settle(0)
+    fake.settle(before)
     intake = fake.of("views.open")[-1].params["view"]
     before = fake.count()
     slack.submit(MENTOR, intake, {"class_name": "2B", "department": 1, "bullied": "Anna de Jong",

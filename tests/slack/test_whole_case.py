@@ -40,9 +40,10 @@ def case(slack):
 def test_a_whole_case_from_pest_nieuw_to_closed(slack, clock):
     fake = slack.fake
     # /pest nieuw: an ack at once, then the intake modal.
+    before = fake.count()
     reply = slack.command(MENTOR, "nieuw")
     assert reply.status == 200
-    fake.settle(0)
+    fake.settle(before)
     [opened] = fake.of("views.open")
     intake = opened.params["view"]
     assert intake["callback_id"] == "pestbot_intake" and opened.params["trigger_id"].startswith("trigger.")

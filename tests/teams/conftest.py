@@ -80,6 +80,7 @@ class FakeConnector:
     posted: list[Posted] = field(default_factory=list)
     deleted: list[tuple[str, str]] = field(default_factory=list)
     ids: Any = field(default_factory=lambda: itertools.count(1))
+    delay: float = 0.0  # seconds a post waits before it is taken: the bot may die before it arrives
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -93,6 +94,10 @@ class FakeConnector:
         return web.Response(status=200)
 
     async def record(self, request: web.Request) -> web.Response:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the bot died waiting: the post never arrived
         self.posted.append(Posted(request.match_info["conversation"], request.match_info.get("reply_to"),
                                   await request.json(), request.headers.get("Authorization")))
         return web.json_response({"id": f"posted-{next(self.ids)}"})
