@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from flows.delivery import deliver_outbox, deliver_replies
-from flows.services import handle_click, handle_message
+from flows.services import handle_message
 from tests.fakes import RecordingNotifier
 
 TARGET = "test:chat-jdevries"
