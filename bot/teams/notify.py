@@ -34,23 +34,17 @@ class TeamsNotifier:
 
     def send(self, target_kind: str, target: str, message: Message) -> str | None:
         """The posted activity's id; None when Teams has no reference for the target (retried later)."""
-        school = self.app.school
-        if target_kind == "channel":
-            conversation = school.safety_channel.teams_conversation
-            ref = self.refs.get(channel_key(conversation)) if conversation else None
-            content = self.app.content(None)
-        else:
-            person = school.person(target)
-            ref = self.refs.for_person(person.id) if person is not None and person.teams_id else None
-            content = content_for(self.app, person)
+        ref = self._ref(target_kind, target)
         if ref is None:
             return None
+        person = None if target_kind == "channel" else self.app.school.person(target)
+        content = self.app.content(None) if target_kind == "channel" else content_for(self.app, person)
         return self._run(self.post(ref, render(self.app, content, message)))
 
     def reply(self, target: str, replies: list[Message]) -> str | None:
         """A turn's replies its request did not send (it died): into the person's personal chat, in order."""
         person = self.app.school.person(target.removeprefix(PREFIX))
-        ref = self.refs.for_person(person.id) if person is not None and person.teams_id else None
+        ref = self._ref("dm", person.id) if person is not None else None
         if ref is None:
             return None
         language = next((m.language for m in replies if m.language), None)

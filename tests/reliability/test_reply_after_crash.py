@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.reliability.test_crash_anywhere import ROOT, ServeProcess, free_port, rows, wait_until
+from tests.reliability.test_crash_anywhere import ServeProcess, free_port, rows, wait_until
 from tests.slack.fake_slack import FakeSlack, texts
 from tests.slack.harness import USERS
 from tests.teams.conftest import BOT_ID, TENANT, FakeConnector, LoopThread, _serve, post_bytes
@@ -70,34 +66,17 @@ def test_slack_the_reply_of_a_turn_killed_before_replying_arrives_once_after_red
     assert reply_rows(db) == []  # sent, and a sent reply is not kept
 
 
-class TeamsServe:
+class TeamsServe(ServeProcess):
     """`python -m bot serve` with the Teams endpoint (the insecure dev mode: no tokens on 127.0.0.1)."""
 
-    def __init__(self, db: Path, connector: FakeConnector) -> None:
-        self.connector, self.port, self.process = connector, free_port(), None
+    def __init__(self, db: Path, connector: FakeConnector) -> None:  # no super(): no Slack here
+        self.connector, self.port, self.process, self.restarts = connector, free_port(), None, 0
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PESTBOT_DATABASE_URL": f"sqlite:///{db}", "PESTBOT_TEAMS_INSECURE_DEV": "1",
                     "PESTBOT_WORKER_INTERVAL": "0.1", "PESTBOT_REPLY_LEASE": str(LEASE)}
         for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "SLACK_APP_TOKEN",
                      "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "PESTBOT_PRODUCTION"):
             self.env.pop(name, None)
-
-    def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(self.port)],
-                                        cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(self.url + "/healthz", timeout=1)
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    raise AssertionError(self.process.stderr.read().decode()[-3000:])
-                time.sleep(0.05)
-        raise AssertionError("pestbot serve did not start")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
 
     def say(self, text: str, activity_id: str, timeout: float = 20) -> int | None:
         """A personal message as Teams sends it (Microsoft's message activity); None if the server died."""
