@@ -40,14 +40,17 @@ class Replies(list[Message]):
     """What a turn answers, in order. `queued`: the replies were committed with the turn, to the outbox
     under the turn's `reply_to` address, and are to be delivered from there
     (`flows.delivery.deliver_replies`), so that a process that dies before sending them loses none. Not
-    queued: nothing was stored (a refusal, a question, a read) and the caller sends them itself."""
+    queued: nothing was stored (a refusal, a question, a read) and the caller sends them itself.
+    `answered`: the turn changed a case (an answer, a command) and was committed; a click that did so is
+    shown as chosen on its message (`bot.clicked`)."""
 
     queued: bool = False
+    answered: bool = False
 
     @classmethod
-    def of(cls, replies: list[Message], queued: bool = False) -> Replies:
+    def of(cls, replies: list[Message], queued: bool = False, answered: bool = False) -> Replies:
         made = cls(replies)
-        made.queued = queued
+        made.queued, made.answered = queued, answered
         return made
 
 
@@ -141,7 +144,7 @@ def _attempt(app: App, person: Person, run: Callable[[Turn], Outcome], dedupe_ke
             if not last:
                 raise _Again from None
             return Replies.of(_in(turn.content.language, [Message(text=turn.content.msg("conflict"))]))
-    return Replies.of(replies, queued=bool(queued))
+    return Replies.of(replies, queued=bool(queued), answered=bool(outcome.effects.events))
 
 
 def reply_row(case_id: str | None, reply_to: str, person_id: str, replies: list[Message],

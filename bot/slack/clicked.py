@@ -7,57 +7,27 @@ Slack's mechanism: `chat.update` with the payload's `channel.id` and `container.
 An ephemeral message cannot be edited with `chat.update`; for one, the payload's `response_url` with
 `replace_original: true` replaces it (https://api.slack.com/interactivity/handling#updating_message_response).
 
-What the click did is read from the service's replies, by the content texts the engine answers with:
-a refusal ("Geen toegang", an unknown person, a conflict) leaves the message alone; an outdated or
-already answered button gets the question and the engine's own words instead of a chosen label.
+What the click did comes from `bot.clicked.verdict` (shared with Teams): a refusal ("Geen toegang", an
+unknown person, a conflict) leaves the message alone; an outdated or already answered button gets the
+question and the engine's own words instead of a chosen label.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import string as _string
-from typing import Any, Literal
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.clicked import verdict
 from bot.slack import render
 from flows.messages import Message
 from flows.services import App
 
 log = logging.getLogger(__name__)
 
-REFUSED = ("unknown_person", "no_access", "conflict", "too_long")
-OUTDATED = ("choice_outdated", "already_answered", "already_answered_report")
 CONTEXT_MAX = 3000  # a context block's text object, like a section's
-
-Verdict = Literal["accepted", "outdated"]
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    """A content text with its {fields} as wildcards: matches any text the engine formatted from it."""
-    parts = []
-    for literal, field, _spec, _conv in _string.Formatter().parse(template):
-        parts.append(re.escape(literal))
-        if field is not None:
-            parts.append(".*?")
-    return re.compile("".join(parts), re.DOTALL)
-
-
-def _patterns(app: App, keys: tuple[str, ...]) -> list[re.Pattern[str]]:
-    return [_pattern(content.texts.messages[key]) for content in app.contents.values()
-            for key in keys if key in content.texts.messages]
-
-
-def verdict(app: App, replies: list[Message]) -> Verdict | None:
-    """accepted, outdated (or already answered), or None: refused, or nothing to show (a replay)."""
-    if not replies:
-        return None
-    refused, outdated = _patterns(app, REFUSED), _patterns(app, OUTDATED)
-    if any(p.fullmatch(r.text) for r in replies for p in refused):
-        return None
-    return "outdated" if any(p.fullmatch(r.text) for r in replies for p in outdated) else "accepted"
 
 
 def _label(body: dict, action: dict) -> str | None:

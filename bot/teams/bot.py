@@ -14,6 +14,7 @@ from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.schema import (Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, Attachment,
                                ChannelAccount)
 
+from bot.clicked import verdict
 from bot.teams import cards
 from bot.teams.refs import Ref, RefStore, channel_key, user_key
 from flows.content import Content
@@ -25,6 +26,7 @@ from flows.services import App, handle_click, handle_message
 
 log = logging.getLogger(__name__)
 TYPED_KINDS = {"text", "students", "date"}  # questions answered with a form on the card
+SHOWN_ANSWER = 500  # a typed answer as the submitted card shows it
 FILE_PREFIXES = ("image/", "video/", "audio/")
 FILE_TYPES = {"application/vnd.microsoft.teams.file.download.info", "reference"}
 PREFIX = "teams:"
@@ -98,11 +100,12 @@ class PestbotTeamsBot(ActivityHandler):
         if not self.refs.known(ref):
             await asyncio.to_thread(self.refs.save, ref)
         target = reply_address(person)
+        update: Activity | None = None
         if has_files(activity):  # a screenshot as evidence: not kept, and its caption is not read as an answer
             replies = await asyncio.to_thread(file_not_kept, self.app, person,
                                               f"teams:file:{person.id}:{activity.id}", target)
         elif activity.value is not None and not (activity.text or "").strip():
-            replies = await self.submitted(activity, person, target)
+            replies, update = await self.submitted(activity, person, target)
         else:
             replies = await asyncio.to_thread(handle_message, self.app, person.id, activity.text or "",
                                               f"teams:{activity.id}", target)
@@ -110,20 +113,25 @@ class PestbotTeamsBot(ActivityHandler):
             await self.deliver(turn_context, target)
         else:
             await self.reply(turn_context, person, replies)
+        if update is not None:  # after the replies: a slow or failing update holds none of them back
+            await replace_card(turn_context, update)
 
-    async def submitted(self, activity: Activity, person: Person, target: str) -> list[Message]:
+    async def submitted(self, activity: Activity, person: Person,
+                        target: str) -> tuple[list[Message], Activity | None]:
+        """The submit's replies, and what the submitted card becomes (None: it stays as it is)."""
         submit = cards.parse_submit(activity.value)
         if submit is None:
             content = await asyncio.to_thread(content_for, self.app, person)
-            return [Message(text=content.msg("teams_bad_card"))]
+            return [Message(text=content.msg("teams_bad_card"))], None
         # One key per sender, card, question and value: a double click or a redelivery changes the case once,
         # a corrected answer on the same form still counts, and someone else posting this card's data (refused)
         # cannot use up the owner's click. The value is hashed: no names in keys.
         card_id = submit.card or activity.reply_to_id or activity.id
         digest = hashlib.sha256(submit.value.encode()).hexdigest()[:16]
         key = f"teams:card:{person.id}:{card_id}:{submit.question_id}:{digest}"[:200]
-        return await asyncio.to_thread(handle_click, self.app, person.id, submit.case_id, submit.question_id,
-                                       submit.value, key, target)
+        replies = await asyncio.to_thread(handle_click, self.app, person.id, submit.case_id, submit.question_id,
+                                          submit.value, key, target)
+        return replies, replacement(self.app, submit, replies, activity.reply_to_id)
 
     async def on_adaptive_card_invoke(self, turn_context: TurnContext,
                                       invoke_value: AdaptiveCardInvokeValue) -> AdaptiveCardInvokeResponse:
@@ -163,7 +171,7 @@ class PestbotTeamsBot(ActivityHandler):
         language = next((m.language for m in replies if m.language), None)
         content = (self.app.contents.get(language) if language else None) or \
             await asyncio.to_thread(content_for, self.app, person)
-        posted = await turn_context.send_activities([render(self.app, content, m) for m in merged(replies)])
+        posted = await turn_context.send_activities(activities(self.app, content, replies))
         return next((p.id for p in posted or [] if p is not None and p.id), None) or "teams"
 
     async def deliver(self, turn_context: TurnContext, target: str) -> None:
@@ -182,6 +190,32 @@ class PestbotTeamsBot(ActivityHandler):
         await asyncio.to_thread(record, self.app, token, items, results)
 
 
+def replacement(app: App, submit: cards.Submit, replies: list[Message], card_id: str | None) -> Activity | None:
+    """The submitted card as it is to stay: its question and "✓ <label>" (a typed answer: "✓ <the answer>"),
+    or the engine's "al beantwoord" for an outdated card; never buttons or a form. None when the submit was
+    refused or invalid (the card stays usable) or Teams did not say which message holds the card."""
+    what = verdict(app, replies)
+    if what is None or not card_id:
+        return None
+    if what == "outdated":
+        line = replies[-1].text
+    else:
+        shown = submit.label if submit.label is not None else submit.value.strip()
+        line = "✓ " + (shown if len(shown) <= SHOWN_ANSWER else shown[: SHOWN_ANSWER - 1] + "…")
+    update = MessageFactory.attachment(Attachment(content_type=cards.CONTENT_TYPE,
+                                                  content=cards.answered(submit.asked, line)))
+    update.id = card_id
+    return update
+
+
+async def replace_card(turn_context: TurnContext, update: Activity) -> None:
+    """Update Activity on the card's message; a failure is logged by its type only (never the card)."""
+    try:
+        await turn_context.update_activity(update)
+    except Exception as exc:  # noqa: BLE001 - the connector's error; the answer itself is stored and sent
+        log.warning("could not update a submitted Teams card: %s", type(exc).__name__)
+
+
 def has_files(activity: Activity) -> bool:
     """An image pasted into the chat (`image/*`) or a file attached from OneDrive; not the `text/html` copy of
     a formatted message, and not a card."""
@@ -195,20 +229,24 @@ def file_not_kept(app: App, person: Person, key: str, target: str) -> list[Messa
     return say_once(app, key, person.id, Message(text=content_for(app, person).msg("file_not_kept")), target)
 
 
-def merged(replies: list[Message]) -> list[Message]:
+def merged(replies: list[Message]) -> list[tuple[str, Message]]:
     """One card per turn where it reads well: plain lines ("Genoteerd.") go on top of the card that follows
-    them, so a turn is one post to the connector instead of several (issue 7)."""
-    out: list[Message] = []
+    them, so a turn is one post to the connector instead of several (issue 7). Each card as (the lines on
+    top, its message)."""
+    out: list[tuple[str, Message]] = []
     lead: list[str] = []
     for message in replies:
         if not message.choices and not message.mentions and message is not replies[-1]:
             lead.append(message.text)
             continue
-        if lead:
-            message = message.model_copy(update={"text": "\n\n".join([*lead, message.text])})
-            lead = []
-        out.append(message)
+        out.append(("\n\n".join(lead), message))
+        lead = []
     return out
+
+
+def activities(app: App, content: Content, replies: list[Message]) -> list[Activity]:
+    """A turn's replies as the activities to post, in order."""
+    return [render(app, content, message, lead) for lead, message in merged(replies)]
 
 
 def content_for(app: App, person: Person | None) -> Content:
@@ -220,10 +258,10 @@ def content_for(app: App, person: Person | None) -> Content:
     return app.content(person, conversation)
 
 
-def render(app: App, content: Content, message: Message) -> Activity:
+def render(app: App, content: Content, message: Message, lead: str = "") -> Activity:
     spec = content.questions.get(message.question_id or "")
     words = cards.Words(send=content.msg("teams_send"), placeholder=content.msg("teams_placeholder"))
-    card = cards.card(message, app.school, words, form=spec is not None and spec.kind in TYPED_KINDS)
+    card = cards.card(message, app.school, words, form=spec is not None and spec.kind in TYPED_KINDS, lead=lead)
     return MessageFactory.attachment(Attachment(content_type=cards.CONTENT_TYPE, content=card))
 
 

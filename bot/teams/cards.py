@@ -20,6 +20,7 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CHOICE, ANSWER = "choice", "answer"  # the kinds of submit this bot makes (`data.pestbot`)
 ANSWER_INPUT = "answer"
 MAX_INPUT = 4000
+MAX_SHOWN = 200  # the question's line and a label, as carried in a submit's data
 
 _LINK = re.compile(r"\]\s*\(")          # [text](url) → no link
 _AT = re.compile(r"<(\s*/?\s*at\b)", re.IGNORECASE)  # <at>…</at> → plain text, no mention
@@ -65,21 +66,31 @@ def mentions(message: Message, school: SchoolConfig) -> tuple[str, list[dict[str
     return " ".join(parts), entities
 
 
-def card(message: Message, school: SchoolConfig, words: Words, form: bool = False) -> dict[str, Any]:
-    """The Adaptive Card for one message. `form`: the question takes typed text, so offer an input."""
-    body = _text_blocks(message.text)
+def card(message: Message, school: SchoolConfig, words: Words, form: bool = False, lead: str = "") -> dict[str, Any]:
+    """The Adaptive Card for one message. `form`: the question takes typed text, so offer an input. `lead`:
+    lines shown above the message ("Genoteerd.")."""
+    body = _text_blocks(f"{lead}\n\n{message.text}" if lead.strip() else message.text)
     line, entities = mentions(message, school)
     if line:
         body.append({"type": "TextBlock", "text": line, "wrap": True, "spacing": "Medium"})
-    base = {"case_id": message.case_id, "question_id": message.question_id, "card": secrets.token_hex(8)}
+    # `asked`: the question's own first line, so that the card can be replaced by what was answered
+    # (Teams sends back the action's data, not the card).
+    base = {"case_id": message.case_id, "question_id": message.question_id, "card": secrets.token_hex(8),
+            "asked": _first_line(message.text)}
     actions: list[dict[str, Any]] = []
     if message.case_id and message.question_id and message.choices:
         actions = [{"type": "Action.Submit", "title": choice.label,
-                    "data": {"pestbot": CHOICE, **base, "value": choice.value}} for choice in message.choices]
+                    "data": {"pestbot": CHOICE, **base, "value": choice.value, "label": choice.label[:MAX_SHOWN]}}
+                   for choice in message.choices]
     elif message.case_id and message.question_id and form:
         body.append({"type": "Input.Text", "id": ANSWER_INPUT, "isMultiline": True, "maxLength": MAX_INPUT,
                      "placeholder": words.placeholder})
         actions = [{"type": "Action.Submit", "title": words.send, "data": {"pestbot": ANSWER, **base}}]
+    return _card(body, actions, entities)
+
+
+def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]],
+          entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     content: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.4", "body": body,
                                "msteams": {"width": "Full"}}
     if actions:
@@ -89,14 +100,39 @@ def card(message: Message, school: SchoolConfig, words: Words, form: bool = Fals
     return content
 
 
+def _first_line(text: str) -> str:
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return line if len(line) <= MAX_SHOWN else line[: MAX_SHOWN - 1] + "…"
+
+
+def answered(asked: str | None, line: str) -> dict[str, Any]:
+    """What a submitted card becomes: the question as it was asked and what happened ("✓ Onderbouw", or the
+    engine's "al beantwoord"), with no buttons and no form left."""
+    body = _text_blocks(asked) if asked else []
+    body.append({"type": "TextBlock", "text": neutralise(line), "wrap": True, "isSubtle": True,
+                 "spacing": "Small"})
+    return _card(body, [])
+
+
 @dataclass(frozen=True)
 class Submit:
-    """A checked card submit: which question of which case, the value, and what identifies the card."""
+    """A checked card submit: which question of which case, the value, what identifies the card, and what the
+    card showed (its question's first line; the clicked button's label), for showing what was answered."""
 
     case_id: str
     question_id: str
     value: str
     card: str | None
+    asked: str | None = None
+    label: str | None = None
+
+    @property
+    def typed(self) -> bool:
+        return self.label is None
+
+
+def _shown(value: Any) -> str | None:
+    return value[:MAX_SHOWN] if isinstance(value, str) and value.strip() else None
 
 
 def parse_submit(data: Any) -> Submit | None:
@@ -104,10 +140,12 @@ def parse_submit(data: Any) -> Submit | None:
     if not isinstance(data, dict) or data.get("pestbot") not in (CHOICE, ANSWER):
         return None
     case_id, question_id, card_id = data.get("case_id"), data.get("question_id"), data.get("card")
-    value = data.get("value") if data["pestbot"] == CHOICE else data.get(ANSWER_INPUT, "")
+    choice = data["pestbot"] == CHOICE
+    value = data.get("value") if choice else data.get(ANSWER_INPUT, "")
     if not (isinstance(case_id, str) and 0 < len(case_id) <= 20 and isinstance(question_id, str)
             and 0 < len(question_id) <= 64 and isinstance(value, str)):
         return None
     if card_id is not None and not (isinstance(card_id, str) and len(card_id) <= 64):
         return None
-    return Submit(case_id, question_id, value, card_id)
+    label = (_shown(data.get("label")) or value[:MAX_SHOWN]) if choice else None
+    return Submit(case_id, question_id, value, card_id, _shown(data.get("asked")), label)

@@ -14,7 +14,7 @@ from typing import Any
 from botbuilder.core import CloudAdapterBase, TurnContext
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, ConversationReference
 
-from bot.teams.bot import PREFIX, content_for, merged, render
+from bot.teams.bot import PREFIX, activities, content_for, render
 from bot.teams.refs import Ref, RefStore, channel_key
 from flows.messages import Message
 from flows.services import App
@@ -49,7 +49,7 @@ class TeamsNotifier:
             return None
         language = next((m.language for m in replies if m.language), None)
         content = self.app.contents.get(language or "") or content_for(self.app, person)
-        return self._run(self.post(ref, *[render(self.app, content, m) for m in merged(replies)]))
+        return self._run(self.post(ref, *activities(self.app, content, replies)))
 
     def _run(self, coro: Any) -> Any:
         loop = self.loop

@@ -56,6 +56,7 @@ class Posted:
     reply_to: str | None
     activity: dict[str, Any]
     authorization: str | None
+    id: str = ""  # the id the connector gave the post
 
     @property
     def card(self) -> dict[str, Any] | None:
@@ -79,6 +80,8 @@ class FakeConnector:
     url: str = ""
     posted: list[Posted] = field(default_factory=list)
     deleted: list[tuple[str, str]] = field(default_factory=list)
+    updated: list[Posted] = field(default_factory=list)  # `reply_to` holds the id of the replaced activity
+    failing_updates: int = 0  # answer the next this many updates with 404 (the message is gone)
     ids: Any = field(default_factory=lambda: itertools.count(1))
     delay: float = 0.0  # seconds a post waits before it is taken: the bot may die before it arrives
 
@@ -87,7 +90,19 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self.record)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self.record)
         app.router.add_delete("/v3/conversations/{conversation}/activities/{activity}", self.delete)
+        # Update Activity (Bot Framework REST API reference: `PUT /v3/conversations/{conversationId}/
+        # activities/{activityId}`, answered with a ResourceResponse).
+        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self.update)
         return app
+
+    async def update(self, request: web.Request) -> web.Response:
+        if self.failing_updates:
+            self.failing_updates -= 1
+            return web.json_response({"error": {"code": "NotFound", "message": "gone"}}, status=404)
+        activity = request.match_info["activity"]
+        self.updated.append(Posted(request.match_info["conversation"], activity, await request.json(),
+                                   request.headers.get("Authorization")))
+        return web.json_response({"id": activity})
 
     async def delete(self, request: web.Request) -> web.Response:
         self.deleted.append((request.match_info["conversation"], request.match_info["activity"]))
@@ -98,9 +113,10 @@ class FakeConnector:
             await asyncio.sleep(self.delay)
             if request.transport is None or request.transport.is_closing():
                 return web.Response(status=499)  # the bot died waiting: the post never arrived
+        posted = f"posted-{next(self.ids)}"
         self.posted.append(Posted(request.match_info["conversation"], request.match_info.get("reply_to"),
-                                  await request.json(), request.headers.get("Authorization")))
-        return web.json_response({"id": f"posted-{next(self.ids)}"})
+                                  await request.json(), request.headers.get("Authorization"), posted))
+        return web.json_response({"id": posted})
 
     def to(self, conversation: str) -> list[Posted]:
         return [p for p in self.posted if p.conversation == conversation]
