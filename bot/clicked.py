@@ -39,5 +39,10 @@ def _patterns(app: App, keys: tuple[str, ...]) -> list[re.Pattern[str]]:
 def verdict(app: App, replies: list[Message]) -> Verdict | None:
     if getattr(replies, "answered", False):
         return "accepted"
-    outdated = _patterns(app, OUTDATED)
-    return "outdated" if any(p.fullmatch(r.text) for r in replies for p in outdated) else None
+    return "outdated" if outdated_line(app, replies) is not None else None
+
+
+def outdated_line(app: App, replies: list[Message]) -> str | None:
+    """The engine's words for an outdated click ("al beantwoord"); the question it asks again comes after."""
+    patterns = _patterns(app, OUTDATED)
+    return next((r.text for r in replies if any(p.fullmatch(r.text) for p in patterns)), None)

@@ -141,17 +141,29 @@ def handle_choice(turn: Turn, question_id: str, value: str) -> Outcome:
 
         pending = pending_for(turn)
         if pending is None or pending.held is None:
-            return Outcome().say(content.msg("choice_outdated", case=case.id), case)
+            return outdated(turn, case, content.msg("choice_outdated", case=case.id))
         return held.settle(turn, pending, value)
     numbered = find(case, content, question_id)
     if numbered is None or case.state is CaseState.CLOSED:
-        return Outcome().say(content.msg("choice_outdated", case=case.id), case)
+        return outdated(turn, case, content.msg("choice_outdated", case=case.id))
     existing = case.answer(question_id)
     if existing is not None and not is_not_done(numbered.question, existing.value):
         from_report = case.state is not CaseState.INTAKE and question_id in content.phase_question_ids("intake")
         key = "already_answered_report" if from_report else "already_answered"
-        return Outcome().say(content.msg(key, number=numbered.number), case)
+        return outdated(turn, case, content.msg(key, number=numbered.number))
     return answer(turn, case, numbered, value)
+
+
+def outdated(turn: Turn, case: Case, text: str) -> Outcome:
+    """A button of a question that is answered or gone: say so, and put the question the bot is waiting for
+    on this case once more (the same question, so nothing moves), so that the person sees where they are."""
+    outcome = Outcome().say(text, case)
+    pending = pending_for(turn)
+    if pending is None or pending.held is not None or pending.question_id == CHECKIN \
+            or turn.conversation.active_case_id != case.id or case.state is CaseState.CLOSED:
+        return outcome
+    numbered = find(case, turn.content, pending.question_id)
+    return outcome if numbered is None else ask(turn, outcome, case, numbered, pending.part, pending.draft)
 
 
 def awaiting_text(turn: Turn) -> bool:

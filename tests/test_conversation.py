@@ -286,6 +286,25 @@ def test_a_second_click_changes_nothing(app):
     assert "niet meer openstaat" in closed[0].text
 
 
+def test_an_old_button_hears_already_answered_and_gets_the_question_that_is_open_now(app):
+    """Issue 13: "a click on an outdated button gets a short 'al beantwoord' with the current question"."""
+    chat = Chat(app)
+    chat.script(INTAKE)
+    case_id = chat.case_id()
+    handle_click(app, "jdevries", case_id, "spoke_bullied", "1")
+    waiting = chat.case()
+    with app.uow() as uow:
+        pending = uow.conversations.get("jdevries").pending
+    stale = handle_click(app, "jdevries", case_id, "spoke_bullied", "2")
+    assert "al beantwoord" in stale[0].text
+    [asked] = stale[1:]
+    assert asked.question_id == pending.question_id and asked.case_id == case_id
+    assert asked.question_id != "spoke_bullied"
+    with app.uow() as uow:
+        assert uow.conversations.get("jdevries").pending == pending  # asked again, nothing else moved
+    assert chat.case().version == waiting.version
+
+
 def test_every_answer_and_transition_is_on_the_timeline(app):
     chat = Chat(app)
     chat.script(INTAKE)

@@ -20,7 +20,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.clicked import verdict
+from bot.clicked import outdated_line, verdict
 from bot.slack import render
 from flows.messages import Message
 from flows.services import App
@@ -58,7 +58,7 @@ def replacement(app: App, body: dict, action: dict, replies: list[Message]) -> d
             return None
         line = f"✓ {label}"
     else:
-        line = replies[-1].text
+        line = outdated_line(app, replies) or ""
     kept = [b for b in _blocks(body) if b.get("type") in ("section", "header", "context", "divider")
             and "accessory" not in b]
     context = {"type": "context", "elements": [render.plain(line, CONTEXT_MAX)]}

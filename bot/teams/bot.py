@@ -14,7 +14,7 @@ from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.schema import (Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, Attachment,
                                ChannelAccount)
 
-from bot.clicked import verdict
+from bot.clicked import outdated_line, verdict
 from bot.teams import cards
 from bot.teams.refs import Ref, RefStore, channel_key, user_key
 from flows.content import Content
@@ -198,7 +198,7 @@ def replacement(app: App, submit: cards.Submit, replies: list[Message], card_id:
     if what is None or not card_id:
         return None
     if what == "outdated":
-        line = replies[-1].text
+        line = outdated_line(app, replies) or ""
     else:
         shown = submit.label if submit.label is not None else submit.value.strip()
         line = "✓ " + (shown if len(shown) <= SHOWN_ANSWER else shown[: SHOWN_ANSWER - 1] + "…")

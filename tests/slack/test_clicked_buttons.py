@@ -43,11 +43,14 @@ def test_a_clicked_button_message_is_replaced_by_the_question_and_the_chosen_lab
     assert update.response["ok"]
     assert any("Genoteerd" in texts(p) for p in slack.fake.posts(DM))  # the reply still comes
 
-    # The same old button once more (a double click, or a client that had not refreshed): harmless.
+    # The same old button once more (a double click, or a client that had not refreshed): harmless, and the
+    # question that is open now comes again.
+    asked = slack.fake.posts(DM)[-1]
     posts = len(slack.fake.posts(DM))
     click(slack, MENTOR, post, "nee")
     new = slack.fake.posts(DM)[posts:]
     assert any("al beantwoord" in texts(p) for p in new)
+    assert texts(asked) in texts(new[-1]) and buttons(new[-1]) == buttons(asked)
     [_, again] = slack.fake.of("chat.update")
     assert not buttons(again.params) and QUESTION in texts(again.params) and "✓ nee" not in texts(again.params)
 

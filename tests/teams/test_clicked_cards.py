@@ -48,7 +48,7 @@ def test_a_clicked_card_is_replaced_by_the_question_and_the_chosen_label(teams):
     # The same card once more (a double click, a second device that still shows the buttons): "al beantwoord",
     # and the card shows that too, still without buttons.
     again = teams.submit(data(card, "Bovenbouw"), reply_to=card.id)
-    assert "al beantwoord" in again[0].text
+    assert "al beantwoord" in again[0].text and "Wie wordt er gepest?" in again[-1].text  # and what is open now
     [_, second] = teams.connector.updated
     assert second.reply_to == card.id and not second.card.get("actions")
     assert "al beantwoord" in second.text and "✓ Bovenbouw" not in second.text
