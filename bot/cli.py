@@ -262,6 +262,8 @@ def purge(
         counts = ", ".join(f"{k} {v}" for k, v in item.counts.items())
         typer.echo(f"  zaak {item.case_id} (gesloten {item.closed_at:%d-%m-%Y}): {counts}; berichten in de chat "
                    f"verwijderd {item.posts_deleted}, niet verwijderd {item.posts_kept}")
+    if not dry_run:
+        typer.echo(f"Ontvangstbewijzen van berichten ouder dan een week verwijderd: {report.receipts}.")
 
 
 @app.command("erase-student")

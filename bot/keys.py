@@ -3,7 +3,9 @@ only) a key file created beside the SQLite file on first start. The key never go
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -35,18 +37,36 @@ def key_file_for(database_url: str) -> Path | None:
     return base / (hashlib.sha256(database_url.encode()).hexdigest()[:24] + ".key")
 
 
-def resolve_cipher(database_url: str, key: str = "", production: bool = False) -> MultiFernet:
+def resolve_key(database_url: str, key: str = "", production: bool = False) -> str:
+    """The key text (`KEY1,KEY2`): PESTBOT_ENCRYPTION_KEY, or a development database's key file."""
     if key:
-        return cipher_from(key)
+        return key
     if production:
         raise KeyProblem("PESTBOT_PRODUCTION=1 maar PESTBOT_ENCRYPTION_KEY is niet gezet; "
                          "Pestbot start niet zonder sleutel voor de gegevens van leerlingen")
     path = key_file_for(database_url)
     if path is None:
-        return cipher_from(Fernet.generate_key().decode())  # an in-memory database lives as long as its key
+        return Fernet.generate_key().decode()  # an in-memory database lives as long as its key
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(Fernet.generate_key().decode() + "\n")
-    return cipher_from(path.read_text().strip())
+    return path.read_text().strip()
+
+
+def resolve_cipher(database_url: str, key: str = "", production: bool = False) -> MultiFernet:
+    return cipher_from(resolve_key(database_url, key, production))
+
+
+def fingerprint_key(keys: str) -> bytes:
+    """The key for keyed fingerprints (HMAC-SHA256) of values that must be compared but not kept, such as a
+    typed answer in a delivery receipt: derived from the newest encryption key, so that a copy of the database
+    alone cannot test a list of names against them. A rotated key gives new fingerprints; receipts only need
+    to match for the minutes a platform redelivers."""
+    first = next((k.strip() for k in keys.split(",") if k.strip()), "")
+    try:
+        raw = base64.urlsafe_b64decode(first.encode())
+    except (ValueError, TypeError):
+        raise KeyProblem("PESTBOT_ENCRYPTION_KEY is geen geldige Fernet-sleutel (maak er een met: pestbot key)") from None
+    return hmac.new(raw, b"pestbot fingerprint v1", hashlib.sha256).digest()

@@ -10,7 +10,7 @@ from typing import Any
 from flows.content import load_content
 from flows.ports import Clock
 from flows.school import SchoolConfig, parse_school
-from flows.services import App
+from flows.services import App, keyed_fingerprint
 from flows.yamlsource import SourceError
 
 
@@ -34,7 +34,7 @@ def build(config_path: Path, database_url: str, clock: Clock, migrate: bool = Tr
           encryption_key: str | None = None) -> Wired:
     """`encryption_key` (Fernet, comma-separated for rotation) defaults to PESTBOT_ENCRYPTION_KEY; without
     one, a development database gets a key file of its own (bot/keys.py); PESTBOT_PRODUCTION=1 refuses that."""
-    from bot.keys import resolve_cipher
+    from bot.keys import cipher_from, fingerprint_key, resolve_key
     from bot.pdf import render_pdf
     from bot.settings import Settings
     from storage.database import ensure_schema, make_engine, session_factory
@@ -44,10 +44,12 @@ def build(config_path: Path, database_url: str, clock: Clock, migrate: bool = Tr
     contents = load_content()
     settings = Settings()
     key = settings.encryption_key if encryption_key is None else encryption_key
-    engine = make_engine(database_url, cipher=resolve_cipher(database_url, key, settings.production))
+    keys = resolve_key(database_url, key, settings.production)
+    engine = make_engine(database_url, cipher=cipher_from(keys))
     if migrate:
         ensure_schema(engine)
     sessions = session_factory(engine)
     app = App(school=school, contents=contents, uow=lambda: SqlAlchemyUnitOfWork(sessions), clock=clock,
-              renderers={"pdf": render_pdf}, reply_lease=timedelta(seconds=settings.reply_lease))
+              renderers={"pdf": render_pdf}, reply_lease=timedelta(seconds=settings.reply_lease),
+              fingerprint=keyed_fingerprint(fingerprint_key(keys)))
     return Wired(app=app, engine=engine)

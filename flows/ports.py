@@ -79,6 +79,9 @@ class Receipts(Protocol):
     def claim(self, key: str, at: datetime) -> bool:
         """Record `key` in this transaction; False when it was recorded before (a redelivery)."""
         ...
+    def forget_before(self, cutoff: datetime) -> int:
+        """Delete the receipts recorded before `cutoff`; how many."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flows.access import can_administer
@@ -17,6 +17,7 @@ from flows.model import AuditRecord, Case, Pending
 log = logging.getLogger(__name__)
 BOT = "pestbot"
 STUDENT_QUESTIONS = ("bullied", "bullies", "support_group")
+RECEIPT_AGE = timedelta(days=7)
 
 
 @dataclass
@@ -33,6 +34,7 @@ class PurgeReport:
     cutoff: datetime
     dry_run: bool
     cases: list[PurgedCase] = field(default_factory=list)
+    receipts: int = 0  # delivery receipts older than RECEIPT_AGE, deleted
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -81,6 +83,8 @@ def purge_expired(app: Any, actor: str = BOT, notifier: Any = None, dry_run: boo
                                       {**item.counts, "posts_deleted": item.posts_deleted,
                                        "posts_kept": item.posts_kept}))
             report.cases.append(item)
+        if not dry_run:  # a platform redelivers within minutes; older receipts only say who did something when
+            report.receipts = uow.receipts.forget_before(now - RECEIPT_AGE)
         uow.commit()
     return report
 

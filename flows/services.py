@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,10 +33,22 @@ class App:
     # How long a turn's queued replies are left to the request that committed them (it sends them at
     # once); after that they count as left behind by a dead request, and the worker sends them.
     reply_lease: timedelta = timedelta(seconds=20)
+    # A keyed fingerprint of a value that must be compared but never kept (a typed answer in a receipt key):
+    # bot/wiring.py keys it with the school's encryption key; the default key lives as long as the process.
+    fingerprint: Callable[[str], str] = field(default_factory=lambda: keyed_fingerprint(secrets.token_bytes(32)))
 
     def content(self, person: Person | None, conversation: Conversation | None = None) -> Content:
         language = (conversation and conversation.language) or (person and person.language) or self.school.language
         return self.contents.get(language, self.contents[self.school.language])
+
+
+def keyed_fingerprint(key: bytes) -> Callable[[str], str]:
+    """HMAC-SHA256 of a text under `key`, as 32 hex characters: equal texts match, and without the key no list
+    of names can be tried against it (a bare hash can)."""
+    return lambda text: hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+OUTSIDER = "outsider"  # the audit's actor for a request from another school's workspace or tenant
 
 
 class Replies(list[Message]):
@@ -318,3 +333,13 @@ def _merge(outcome: Outcome, step: Outcome) -> None:
     outcome.effects.reminders += step.effects.reminders
     outcome.effects.cancel_reminders = outcome.effects.cancel_reminders or step.effects.cancel_reminders
     outcome.changed = outcome.changed or step.changed
+
+
+def refuse_outsider(app: App, platform: str, place: str) -> Message:
+    """A request from a workspace or tenant that is not the school's (someone installed the app elsewhere):
+    nothing is read or answered about a case; the attempt is on record, with the place's id only."""
+    with app.uow() as uow:
+        uow.audit.add(AuditRecord(app.clock.now(), OUTSIDER, "outsider_refused", None,
+                                  {"platform": platform, "place": place[:64]}))
+        uow.commit()
+    return Message(text=app.content(None).msg("outsider_refused"))

@@ -290,6 +290,9 @@ class ReceiptRepository:
     def seen(self, key: str) -> bool:
         return self.session.execute(sa.select(receipts.c.key).where(receipts.c.key == key)).first() is not None
 
+    def forget_before(self, cutoff: datetime) -> int:
+        return self.session.execute(sa.delete(receipts).where(receipts.c.at < cutoff)).rowcount
+
     def claim(self, key: str, at: datetime) -> bool:
         """One INSERT … ON CONFLICT DO NOTHING instead of a SELECT and an INSERT. On PostgreSQL a second
         delivery of a key that another transaction holds waits here for that one to end, then sees it."""

@@ -7,7 +7,6 @@ team's posts) and says that cases are discussed in the personal chat. Never logs
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from dataclasses import replace
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
@@ -125,10 +124,10 @@ class PestbotTeamsBot(ActivityHandler):
             return [Message(text=content.msg("teams_bad_card"))], None
         # One key per sender, card, question and value: a double click or a redelivery changes the case once,
         # a corrected answer on the same form still counts, and someone else posting this card's data (refused)
-        # cannot use up the owner's click. The value is hashed: no names in keys.
+        # cannot use up the owner's click. The value is a keyed fingerprint: no names in keys, and a copy of the
+        # database cannot test a list of names against it.
         card_id = submit.card or activity.reply_to_id or activity.id
-        digest = hashlib.sha256(submit.value.encode()).hexdigest()[:16]
-        key = f"teams:card:{person.id}:{card_id}:{submit.question_id}:{digest}"[:200]
+        key = f"teams:card:{person.id}:{card_id}:{submit.question_id}:{self.app.fingerprint(submit.value)}"[:200]
         replies = await asyncio.to_thread(handle_click, self.app, person.id, submit.case_id, submit.question_id,
                                           submit.value, key, target)
         return replies, replacement(self.app, submit, replies, activity.reply_to_id)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flows.delivery import deliver_outbox
 from flows.retention import erase_student, inzage, purge_expired
 from flows.dossier import to_html
+from flows.services import handle_message
 from tests.fakes import RecordingNotifier
 from tests.helpers import FASE1, FASE2, INTAKE, Chat
 
@@ -105,3 +106,19 @@ def test_an_access_request_shows_one_student_with_the_others_redacted(app):
     assert case_id in page and "Bram Smit" in page and "[leerling]" in page
     assert "Anna" not in page and "Cas Peters" not in page and "Dirk" not in page
     assert inzage(app, "ngroen", "Bram Smit") is None
+
+
+def test_the_purge_forgets_delivery_receipts_after_a_week(app, wired, clock):
+    """Issue 14, item 5: receipts were never purged. A platform redelivers within minutes; a week is plenty."""
+    chat = Chat(app)
+    handle_message(app, "jdevries", "help", dedupe_key="slack:old-delivery")
+    clock.advance(days=8)
+    handle_message(app, "jdevries", "help", dedupe_key="slack:new-delivery")
+    assert purge_expired(app, dry_run=True).receipts == 0
+    with wired.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM receipts")).scalar() == 2
+    assert purge_expired(app).receipts == 1
+    with wired.engine.connect() as connection:
+        assert list(connection.execute(sa.text("SELECT key FROM receipts")).scalars()) == ["slack:new-delivery"]
+    assert chat.say("help")  # nothing else moved
+
