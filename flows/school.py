@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from functools import cached_property
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -77,6 +78,9 @@ class SchoolConfig(Strict):
     snooze_days: int = Field(default=2, ge=1, le=14, description="school days a check-in can be put off")
     calendar: SchoolCalendar = SchoolCalendar()
     safety_channel: SafetyChannel = SafetyChannel()
+    # The school's own Slack workspace(s): team ids (T…) or an Enterprise Grid organisation (E…). Requests,
+    # events and installations from any other workspace are refused; Slack does not start without it.
+    slack_workspaces: tuple[Annotated[str, Field(pattern=r"^[TE][A-Z0-9]{2,31}$")], ...] = ()
     magister: Magister = Magister()
     departments: tuple[Department, ...] = Field(min_length=1)
     people: tuple[Person, ...] = Field(min_length=1)
@@ -137,6 +141,10 @@ class SchoolConfig(Strict):
 
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def own_slack_workspace(self, team_id: str | None, enterprise_id: str | None) -> bool:
+        """A request or installation of the school's own Slack workspace (or of its Grid organisation)."""
+        return bool(set(self.slack_workspaces) & {team_id, enterprise_id} - {None, ""})
 
     def by_platform_id(self, platform: str, platform_id: str) -> Person | None:
         attr = {"slack": "slack_id", "teams": "teams_id", "email": "email"}[platform]

@@ -203,6 +203,28 @@ app_state = sa.Table(
     sa.Column("value", sa.Text(), nullable=False),
 )
 
+slack_installs = sa.Table(
+    # Slack installations (OAuth mode) of the school's own workspace: the whole installation, tokens included,
+    # as one encrypted value; only the ids needed to find it are plain.
+    "slack_installs", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("enterprise_id", sa.String(32), nullable=True),
+    sa.Column("team_id", sa.String(32), nullable=True),
+    sa.Column("user_id", sa.String(32), nullable=True),
+    sa.Column("is_enterprise_install", sa.Boolean(), nullable=False),
+    sa.Column("installed_at", UTCDateTime(), nullable=False),
+    sa.Column("installation", EncryptedJSON(), nullable=False),
+    sa.Index("ix_slack_installs_place", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+
+oauth_nonces = sa.Table(
+    # OAuth `state` values handed out by /slack/install, kept only as keyed fingerprints until used or expired.
+    "oauth_nonces", metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("expires_at", UTCDateTime(), nullable=False, index=True),
+)
+
 mapper_registry = registry(metadata=metadata)
 _mapped = False
 

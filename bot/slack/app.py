@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from slack_bolt import App as BoltApp
 from slack_sdk import WebClient
 
+from bot.server import NotConfigured
 from bot.settings import SlackSettings
 from bot.slack.listeners import register
 from bot.slack.notify import SlackNotifier
 from bot.slack.people import People
+from bot.slack.workspace import before_authorize
 from bot.wiring import Wired
 
 # Bolt logs refused request bodies at INFO and the SDK logs every API call's parameters at DEBUG;
@@ -42,15 +44,19 @@ def oauth_enabled(settings: SlackSettings) -> bool:
 def build(wired: Wired, settings: SlackSettings, socket_mode: bool = False) -> SlackBot:
     logger = quiet_loggers()
     people = People(wired.app.school)
-    common = {"process_before_response": True, "logger": logger}
+    if not wired.app.school.slack_workspaces:
+        raise NotConfigured("slack_workspaces ontbreekt in de schoolconfig: zet het team-id van de werkruimte "
+                               "van de school (T…, of E… voor een Enterprise Grid-organisatie). Zonder weet "
+                               "Pestbot niet welke werkruimte de school is, en start Slack niet.")
+    common = {"process_before_response": True, "logger": logger, "before_authorize": before_authorize(wired.app)}
     client: Callable[[], WebClient | None]
     if oauth_enabled(settings) and not socket_mode:
         from bot.slack.oauth import installed_client, oauth_settings
 
-        oauth = oauth_settings(wired.engine, settings)
+        oauth = oauth_settings(wired.app, wired.engine, settings)
         bolt = BoltApp(signing_secret=settings.signing_secret, oauth_settings=oauth,
                        client=WebClient(base_url=settings.api_url), **common)
-        client = installed_client(oauth, settings)
+        client = installed_client(wired.app, oauth, settings)
     else:
         web = WebClient(token=settings.bot_token, base_url=settings.api_url)
         bolt = BoltApp(client=web, signing_secret=settings.signing_secret or None,

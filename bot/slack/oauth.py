@@ -1,46 +1,166 @@
-"""OAuth for installing Pestbot in several workspaces: slack-sdk's SQLAlchemy stores on Pestbot's database.
+"""OAuth installation of Pestbot in the school's own Slack workspace, on Pestbot's own tables.
 
-The stores' tables (`slack_installations`, `slack_bots`, `slack_oauth_states`) are created by the stores
-themselves (`create_tables`, which leaves existing tables alone) when OAuth mode starts, not by an Alembic
-migration: they belong to slack-sdk's schema, and storage/tables.py (which the migrations must match)
-does not describe them.
+slack-sdk's SQLAlchemy stores keep bot tokens in plain text and trust any workspace that completes the
+OAuth flow. Here the store interfaces are Pestbot's (storage/slack_store.py): an installation is kept only
+for a workspace in the school's `slack_workspaces`, as one encrypted value with its tokens; an OAuth state
+is kept as a keyed fingerprint until it is used or expires. An installation from any other workspace is
+refused with a page that says so, and the token Slack just gave for it is used once, to uninstall the app
+there again (`apps.uninstall`). The worker sends with the token of the school's workspace, never "the
+newest installation".
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from logging import Logger
+from typing import Any
 
 import sqlalchemy as sa
+from slack_bolt.error import BoltError
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
+from slack_sdk.oauth.state_store import OAuthStateStore
 
 from bot.settings import SlackSettings
+from flows.services import App, refuse_outsider
+from storage.slack_store import OAuthNonces, SlackInstalls
 
+log = logging.getLogger(__name__)
 SCOPES = ["chat:write", "commands", "groups:history", "im:history", "im:write", "users:read", "users:read.email"]
 STATE_SECONDS = 600
 
 
-def oauth_settings(engine: sa.Engine, settings: SlackSettings) -> OAuthSettings:
-    installations = SQLAlchemyInstallationStore(client_id=settings.client_id, engine=engine)
-    states = SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine)
-    installations.create_tables()
-    states.create_tables()
+class OutsideWorkspace(BoltError):
+    """An installation of a workspace that is not the school's (raised by the store, shown by `failure`)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SchoolInstallations(InstallationStore):
+    def __init__(self, app: App, engine: sa.Engine, client_id: str,
+                 on_outside: Callable[[Installation], None] = lambda _: None) -> None:
+        self.app, self.rows, self.on_outside = app, SlackInstalls(engine, client_id), on_outside
+
+    @property
+    def logger(self) -> Logger:
+        return log
+
+    def save(self, installation: Installation) -> None:
+        if not self.app.school.own_slack_workspace(installation.team_id, installation.enterprise_id):
+            self.on_outside(installation)
+            raise OutsideWorkspace("installation outside the school's workspace")
+        data = {k: (v.timestamp() if isinstance(v, datetime) else v)
+                for k, v in installation.to_dict_for_copying().items()}
+        self.rows.add(installation.enterprise_id, installation.team_id, installation.user_id,
+                      bool(installation.is_enterprise_install),
+                      datetime.fromtimestamp(installation.installed_at, UTC), data)
+
+    def save_bot(self, bot: Bot) -> None:  # a bot is saved as part of its installation
+        return None
+
+    def find_installation(self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None,
+                          is_enterprise_install: bool | None = False) -> Installation | None:
+        if not self.app.school.own_slack_workspace(team_id, enterprise_id):
+            return None
+        data = self.rows.newest(enterprise_id, team_id, bool(is_enterprise_install), user_id)
+        return Installation(**data) if data else None
+
+    def find_bot(self, *, enterprise_id: str | None, team_id: str | None,
+                 is_enterprise_install: bool | None = False) -> Bot | None:
+        if not self.app.school.own_slack_workspace(team_id, enterprise_id):
+            return None
+        data = self.rows.newest(enterprise_id, team_id, bool(is_enterprise_install), with_bot=True)
+        return Installation(**data).to_bot() if data else None
+
+    def delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
+                            user_id: str | None = None) -> None:
+        self.rows.delete(enterprise_id, team_id, user_id)
+
+    def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        self.rows.delete(enterprise_id, team_id)
+
+
+class FingerprintStates(OAuthStateStore):
+    """OAuth states as keyed fingerprints (the school's key), each usable once within STATE_SECONDS."""
+
+    def __init__(self, app: App, engine: sa.Engine) -> None:
+        self.app, self.rows = app, OAuthNonces(engine)
+
+    @property
+    def logger(self) -> Logger:
+        return log
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        state = secrets.token_urlsafe(32)
+        now = _now()
+        self.rows.add(self.app.fingerprint(state), now + timedelta(seconds=STATE_SECONDS), now)
+        return state
+
+    def consume(self, state: str) -> bool:
+        return isinstance(state, str) and self.rows.consume(self.app.fingerprint(state), _now())
+
+
+def _page(status: int, nl: str, en: str) -> BoltResponse:
+    body = (f'<html lang="nl"><head><meta charset="utf-8"><title>Pestbot</title></head><body>'
+            f"<p>{nl}</p><p lang=\"en\">{en}</p></body></html>")
+    return BoltResponse(status=status, body=body, headers={"content-type": "text/html; charset=utf-8"})
+
+
+def callbacks(app: App, settings: SlackSettings) -> CallbackOptions:
+    def success(args: SuccessArgs) -> BoltResponse:
+        return _page(200, "Pestbot is geïnstalleerd in de werkruimte van de school. Je kunt dit venster sluiten.",
+                     "Pestbot is installed in the school's workspace. You can close this window.")
+
+    def failure(args: FailureArgs) -> BoltResponse:
+        if isinstance(args.error, OutsideWorkspace):
+            return _page(403, "Deze Pestbot hoort bij een andere school en kan niet in deze werkruimte worden "
+                              "geïnstalleerd. Er is niets opgeslagen.",
+                         "This Pestbot belongs to another school and cannot be installed in this workspace. "
+                         "Nothing was stored.")
+        return _page(args.suggested_status_code, "De installatie is niet gelukt; probeer het opnieuw vanaf "
+                                                 "/slack/install.",
+                     "The installation did not succeed; try again from /slack/install.")
+
+    return CallbackOptions(success=success, failure=failure)
+
+
+def oauth_settings(app: App, engine: sa.Engine, settings: SlackSettings) -> OAuthSettings:
     return OAuthSettings(client_id=settings.client_id, client_secret=settings.client_secret, scopes=SCOPES,
-                         installation_store=installations, state_store=states)
+                          installation_store=SchoolInstallations(app, engine, settings.client_id,
+                                                                 undo_outside(app, settings)),
+                          state_store=FingerprintStates(app, engine), callback_options=callbacks(app, settings),
+                          state_expiration_seconds=STATE_SECONDS)
 
 
-def installed_client(oauth: OAuthSettings, settings: SlackSettings) -> Callable[[], WebClient | None]:
-    """The worker's client: the bot token of the newest installation (one school, one workspace)."""
-    store: SQLAlchemyInstallationStore = oauth.installation_store  # type: ignore[assignment]
+def undo_outside(app: App, settings: SlackSettings) -> Callable[[Installation], None]:
+    """Called with an installation the store refused: on record, and the app uninstalled there again."""
+    def undo(installation: Installation) -> None:
+        refuse_outsider(app, "slack", installation.team_id or installation.enterprise_id or "?")
+        if not installation.bot_token:
+            return
+        try:
+            WebClient(token=installation.bot_token, base_url=settings.api_url).apps_uninstall(
+                client_id=settings.client_id, client_secret=settings.client_secret)
+        except (SlackApiError, SlackClientError, OSError) as error:
+            log.warning("could not uninstall Pestbot from another workspace: %s", type(error).__name__)
+    return undo
+
+
+def installed_client(app: App, oauth: OAuthSettings, settings: SlackSettings) -> Callable[[], WebClient | None]:
+    """The worker's client: the bot token of the school's own workspace."""
+    store: SchoolInstallations = oauth.installation_store  # type: ignore[assignment]
 
     def client() -> WebClient | None:
-        bots = store.bots
-        query = (sa.select(bots.c.bot_token).where(bots.c.client_id == settings.client_id)
-                 .order_by(bots.c.installed_at.desc()).limit(1))
-        with store.engine.connect() as connection:
-            token = connection.execute(query).scalar()
-        return WebClient(token=token, base_url=settings.api_url) if token else None
+        data = store.rows.newest_of(app.school.slack_workspaces)
+        return WebClient(token=data["bot_token"], base_url=settings.api_url) if data else None
 
     return client

@@ -28,6 +28,7 @@ from bot.teams.bot import PestbotTeamsBot, turn_error_handler
 from bot.teams.notify import TeamsNotifier
 from bot.teams.refs import RefStore
 from bot.wiring import Wired
+from flows.services import refuse_outsider
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
@@ -91,8 +92,7 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
         body, activity = activity
         if activity.channel_id not in channels:  # botbuilder lets an empty one through
             return _refuse(400, "unknown channel")
-        if teams.app_tenant_id and _tenant(body) != teams.app_tenant_id:
-            return _refuse(403, "wrong tenant")
+        outside = bool(teams.app_tenant_id) and _tenant(body) != teams.app_tenant_id
         try:
             auth = await adapter.bot_framework_authentication.authenticate_request(
                 activity, request.headers.get("Authorization", ""))
@@ -102,6 +102,9 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
             return _refuse(503, "token keys unavailable")
         except Exception:  # noqa: BLE001 - botbuilder raises a bare Exception for a wrong algorithm or channel
             return _refuse(401, "unauthorized")
+        if outside:  # a real activity from another school's tenant (the app installed there): on record
+            await asyncio.to_thread(refuse_outsider, wired.app, "teams", _tenant(body) or "?")
+            return _refuse(403, "wrong tenant")
         # Authenticated: the turn runs; its faults are on_turn_error's (a Dutch apology), never a refusal.
         invoke: InvokeResponse | None = await adapter.process_activity(auth, activity, teams_bot.on_turn)
         if invoke is None:

@@ -69,3 +69,16 @@ def test_the_database_refuses_to_change_the_audit(app, wired, statement):
             connection.execute(sa.text(statement))
     with wired.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM audit WHERE actor = 'jdevries'")).scalar() >= 1
+
+
+def test_postgresql_refuses_to_truncate_the_audit(app, wired, database_url):
+    """Issue 14, item 10: the trigger covered UPDATE and DELETE only; `TRUNCATE audit` wiped it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no TRUNCATE; its DELETE FROM audit is refused by the test above")
+    Chat(app).script(INTAKE[:1])
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        with wired.engine.begin() as connection:
+            connection.execute(sa.text("TRUNCATE audit"))
+    with wired.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM audit WHERE actor = 'jdevries'")).scalar() >= 1
+

@@ -47,6 +47,7 @@ class FakeSlack:
         self.hangs: dict[str, float] = {}
         self.emails: dict[str, str] = {}  # Slack user id → e-mail address (users.info, users.lookupByEmail)
         self.errors: dict[str, str] = {}  # method → the error Slack answers it with ({"ok": false, "error": …})
+        self.installing_team = TEAM  # the workspace an OAuth installation is for (oauth.v2.access)
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         fake = self
@@ -139,10 +140,12 @@ class FakeSlack:
         if method == "users.lookupByEmail":
             found = [u for u, e in self.emails.items() if e == params.get("email")]
             return {"ok": True, "user": {"id": found[0]}} if found else {"ok": False, "error": "users_not_found"}
-        if method == "oauth.v2.access":
+        if method == "oauth.v2.access":  # the example answer of https://api.slack.com/methods/oauth.v2.access
+            team = self.installing_team
             return {"ok": True, "app_id": "A0PESTBOT1", "authed_user": {"id": "U0COORD001"},
-                    "scope": "chat:write,commands", "token_type": "bot", "access_token": "xoxb-installed",
-                    "bot_user_id": BOT_USER, "team": {"id": TEAM, "name": "Voorbeeldschool"},
+                    "scope": "chat:write,commands", "token_type": "bot",
+                    "access_token": "xoxb-installed" if team == TEAM else "xoxb-outsider",
+                    "bot_user_id": BOT_USER, "team": {"id": team, "name": "Een werkruimte"},
                     "enterprise": None, "is_enterprise_install": False}
         return {"ok": True}
 

@@ -45,6 +45,7 @@ class Server:
         self.settings = settings or SlackSettings(signing_secret=SECRET, bot_token="xoxb-test", api_url=fake.url)
         self.verifier = SignatureVerifier(SECRET)
         self.ids = itertools.count(1)
+        self.team = TEAM  # the workspace the payloads come from
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
@@ -101,14 +102,14 @@ class Server:
 
     # --- Slack's payloads ---------------------------------------------------------------------------
     def command(self, user: str, text: str) -> Reply:
-        body = urlencode({"token": "x", "team_id": TEAM, "user_id": user, "command": "/pest", "text": text,
+        body = urlencode({"token": "x", "team_id": self.team, "user_id": user, "command": "/pest", "text": text,
                           "channel_id": "C0GENERAL1", "trigger_id": f"trigger.{next(self.ids)}",
                           "response_url": self.fake.url.replace("/api/", f"/commands/{next(self.ids)}"),
                           "api_app_id": "A0PESTBOT1"})
         return self.signed(body, "application/x-www-form-urlencoded")
 
     def interactive(self, payload: dict[str, Any]) -> Reply:
-        payload = {"team": {"id": TEAM}, "api_app_id": "A0PESTBOT1", "token": "x", **payload}
+        payload = {"team": {"id": self.team}, "api_app_id": "A0PESTBOT1", "token": "x", **payload}
         return self.signed(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
     def click(self, user: str, button: dict[str, Any], channel: str | None = None,
@@ -149,7 +150,7 @@ class Server:
             "view": {**view, "id": view_id or f"V{next(self.ids):08d}", "hash": "h", "state": {"values": state}}})
 
     def event(self, event: dict[str, Any], event_id: str | None = None, retry: int | None = None) -> Reply:
-        body = json.dumps({"token": "x", "team_id": TEAM, "api_app_id": "A0PESTBOT1", "type": "event_callback",
+        body = json.dumps({"token": "x", "team_id": self.team, "api_app_id": "A0PESTBOT1", "type": "event_callback",
                            "event_id": event_id or f"Ev{next(self.ids):08d}", "event_time": int(time.time()),
                            "event": event})
         extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None

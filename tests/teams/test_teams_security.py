@@ -27,6 +27,10 @@ def production(start):
                  ServerSettings(production=True))
 
 
+def as_dict(detail: str | dict) -> dict:
+    return detail if isinstance(detail, dict) else json.loads(detail)  # JSON on PostgreSQL, text on SQLite
+
+
 def nothing_happened(teams) -> None:
     assert teams.connector.posted == []
     for table in ("conversation_refs", "conversations", "cases", "receipts"):
@@ -49,6 +53,9 @@ def test_an_activity_from_another_tenant_is_refused_before_any_turn(teams):
     assert teams.post(teams.activity("conversationUpdate", tenant="tenant-elders",
                                      membersAdded=[{"id": "28:pestbot-app"}])) == 403
     nothing_happened(teams)
+    # On record, with the tenant's id only (issue 14: every request from another tenant refused and audited).
+    assert [(r["actor"], r["action"], as_dict(r["detail"])) for r in teams.rows("audit")] == [
+        ("outsider", "outsider_refused", {"platform": "teams", "place": "tenant-elders"})] * 2
     assert teams.post(teams.activity("message", text="help")) in (200, 201)
 
 
