@@ -232,11 +232,11 @@ def stats(
 
 def _platform_notifier(wired):  # type: ignore[no-untyped-def]
     """The platforms' notifier when Slack or Teams is configured (to delete the bot's posts), else None."""
-    from bot.server import NotConfigured, create_web_app
+    from bot.server import NOTIFIER, NotConfigured, create_web_app
     from bot.settings import ServerSettings, SlackSettings, TeamsSettings
 
     try:
-        return create_web_app(wired, ServerSettings(), SlackSettings(), TeamsSettings(), run_worker=False)["notifier"]
+        return create_web_app(wired, ServerSettings(), SlackSettings(), TeamsSettings(), run_worker=False)[NOTIFIER]
     except NotConfigured:
         return None
 
@@ -263,6 +263,9 @@ def purge(
         typer.echo(f"  zaak {item.case_id} (gesloten {item.closed_at:%d-%m-%Y}): {counts}; berichten in de chat "
                    f"verwijderd {item.posts_deleted}, niet verwijderd {item.posts_kept}")
     if not dry_run:
+        if report.posts_deleted or report.posts_kept:
+            typer.echo(f"Berichten van eerder verwijderde zaken: verwijderd {report.posts_deleted}, "
+                       f"nog niet verwijderd {report.posts_kept} (de volgende keer opnieuw).")
         typer.echo(f"Ontvangstbewijzen van berichten ouder dan een week verwijderd: {report.receipts}.")
 
 

@@ -16,10 +16,10 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flows.messages import Message
-from flows.model import REPLY, OutboxMessage
+from flows.model import REPLY, OutboxMessage, Post
 from flows.ports import Notifier
 from flows.reminders import LEASE, fire_due_reminders
 from flows.services import App
@@ -127,12 +127,28 @@ def record(app: App, token: str, items: list[OutboxMessage], results: list[str |
             else:
                 row.status, row.sent_at, row.platform_message_id = "sent", finished, str(result)[:128]
                 sent += 1
+                if row.case_id is not None:  # every post about a case, for the retention purge to delete
+                    uow.posts.add_many(posts_of(row, str(result), finished))
                 if row.kind == REPLY:
                     done.append(row)
         if done:
             uow.outbox.delete(done)
         uow.commit()
     return sent
+
+
+NOT_AN_ID = frozenset({"", "slack", "teams", "ephemeral"})  # "sent, but nothing that can be deleted later"
+
+
+def posts_of(row: OutboxMessage, result: str, at: datetime) -> list[Post]:
+    """The posts a send made, from the notifier's answer: `slack:ts+ts,teams:id` (a long message is several
+    posts; a platform without tags gives a bare id). Ephemeral posts and bare markers are not posts."""
+    found = []
+    for tagged in result.split(","):
+        platform, _, ids = tagged.partition(":") if ":" in tagged else ("", "", tagged)
+        found += [Post(row.case_id or "", platform, row.target_kind, row.target, message_id, at)
+                  for message_id in ids.split("+") if message_id not in NOT_AN_ID]
+    return found
 
 
 def claim_replies(app: App, target: str) -> tuple[str, list[OutboxMessage]]:

@@ -147,6 +147,24 @@ class Reminder:
         self.lease_until: datetime | None = None
 
 
+@dataclass
+class Post:
+    """One post the bot made about a case on a platform, with the platform's id: the retention purge
+    deletes it there. `platform` is empty for a notifier that does not tag its ids."""
+
+    case_id: str
+    platform: str
+    target_kind: str
+    target: str
+    message_id: str
+    sent_at: datetime
+    id: int | None = None
+
+    @property
+    def tagged(self) -> str:
+        return f"{self.platform}:{self.message_id}" if self.platform else self.message_id
+
+
 class OutboxMessage:
     """A message committed with the case, delivered afterwards by the worker."""
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from flows.messages import Message
-from flows.model import AuditRecord, Case, Conversation, Event, OutboxMessage, Reminder
+from flows.model import AuditRecord, Case, Conversation, Event, OutboxMessage, Post, Reminder
 
 
 class ConcurrentUpdate(Exception):
@@ -54,6 +54,15 @@ class Reminders(Protocol):
     def hold(self, token: str, ids: list[int]) -> list[Reminder]: ...
 
 
+class Posts(Protocol):
+    def add_many(self, posts: list[Post]) -> None: ...
+    def for_case(self, case_id: str) -> list[Post]: ...
+    def orphans(self) -> list[Post]:
+        """Posts whose case is gone (purged while the platform could not delete them)."""
+        ...
+    def forget(self, ids: list[int]) -> None: ...
+
+
 class Outbox(Protocol):
     def add(self, message: OutboxMessage) -> None: ...
     def add_many(self, messages: list[OutboxMessage]) -> None: ...
@@ -90,6 +99,7 @@ class UnitOfWork(Protocol):
     events: Events
     reminders: Reminders
     outbox: Outbox
+    posts: Posts
     conversations: Conversations
     audit: Audit
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flows.access import can_administer
 from flows.dossier import Document, Section, build
-from flows.model import AuditRecord, Case, Pending
+from flows.model import AuditRecord, Case, Pending, Post
 
 log = logging.getLogger(__name__)
 BOT = "pestbot"
@@ -35,6 +35,8 @@ class PurgeReport:
     dry_run: bool
     cases: list[PurgedCase] = field(default_factory=list)
     receipts: int = 0  # delivery receipts older than RECEIPT_AGE, deleted
+    posts_deleted: int = 0  # posts of cases purged before, which a platform could not delete then
+    posts_kept: int = 0
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -57,36 +59,44 @@ def _deny(app: Any, actor: str, what: str) -> None:
 
 def purge_expired(app: Any, actor: str = BOT, notifier: Any = None, dry_run: bool = False) -> PurgeReport | None:
     """Delete closed cases older than the school's retention period after closing, with their answers,
-    agreements, events, reminders and outbox, and ask the platform to delete the bot's posts about them."""
+    agreements, events, reminders and outbox, and ask the platform to delete every post the bot made about
+    them. A post the platform cannot delete now keeps its id (and nothing else) for the next purge, which
+    tries again; so does one left by an earlier purge."""
     if not _allowed(app, actor):
         _deny(app, actor, "purge")
         return None
     now = app.clock.now()
     report = PurgeReport(months_before(now, app.school.retention_months), dry_run)
     with app.uow() as uow:
+        left = uow.posts.orphans()  # before this run's cases go: their kept posts wait for the next run
         for case in uow.cases.closed_before(report.cutoff):
-            posts = [o for o in uow.outbox.for_case(case.id) if o.status == "sent" and o.platform_message_id]
+            posts = uow.posts.for_case(case.id)
             item = PurgedCase(case.id, case.phase_started_at, {})
             if dry_run:
                 item.counts = {"answers": len(case.answers), "agreements": len(case.agreements),
                                "events": len(uow.events.for_case(case.id)), "outbox": len(uow.outbox.for_case(case.id))}
                 item.posts_kept = len(posts)
             else:
-                for post in posts:
-                    for platform_id in post.platform_message_id.split(","):
-                        if _delete_post(notifier, post.target_kind, post.target, platform_id):
-                            item.posts_deleted += 1
-                        else:
-                            item.posts_kept += 1
+                gone = _delete_posts(uow, notifier, posts)
+                item.posts_deleted, item.posts_kept = gone, len(posts) - gone
                 item.counts = uow.cases.delete(case)
             uow.audit.add(AuditRecord(now, actor, "purge_planned" if dry_run else "purge", case.id,
                                       {**item.counts, "posts_deleted": item.posts_deleted,
                                        "posts_kept": item.posts_kept}))
             report.cases.append(item)
         if not dry_run:  # a platform redelivers within minutes; older receipts only say who did something when
+            report.posts_deleted = _delete_posts(uow, notifier, left)
+            report.posts_kept = len(left) - report.posts_deleted
             report.receipts = uow.receipts.forget_before(now - RECEIPT_AGE)
         uow.commit()
     return report
+
+
+def _delete_posts(uow: Any, notifier: Any, posts: list[Post]) -> int:
+    """Ask the platform to delete each post; the ones it did are forgotten. How many."""
+    gone = [p.id for p in posts if _delete_post(notifier, p.target_kind, p.target, p.tagged)]
+    uow.posts.forget(gone)
+    return len(gone)
 
 
 def _delete_post(notifier: Any, target_kind: str, target: str, platform_id: str) -> bool:

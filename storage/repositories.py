@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from flows.model import REPLY, AuditRecord, Case, CaseMember, Conversation, Event, OutboxMessage, Reminder
+from flows.model import REPLY, AuditRecord, Case, CaseMember, Conversation, Event, OutboxMessage, Post, Reminder
 from flows.protocol import CaseState
 from storage import claims
 from storage.claims import Claimed
-from storage.tables import app_state, audit, case_members, cases, conversations, events, outbox, receipts, reminders
+from storage.tables import (app_state, audit, case_members, cases, conversations, events, outbox, posts, receipts,
+                            reminders)
 
 
 def _rows(table: sa.Table, objects: list[object]) -> list[dict[str, object]]:
@@ -279,6 +281,34 @@ class AppStateRepository:
             self.session.execute(sa.insert(app_state).values(key=key, value=value))
         else:
             self.session.execute(sa.update(app_state).where(app_state.c.key == key).values(value=value))
+
+
+class PostRepository:
+    """The ledger of the bot's posts per case (Core statements: rows nobody changes, only adds and forgets)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_many(self, new: list[Post]) -> None:
+        if new:
+            self.session.execute(sa.insert(posts), [
+                {"case_id": p.case_id, "platform": p.platform, "target_kind": p.target_kind, "target": p.target,
+                 "message_id": p.message_id[:128], "sent_at": p.sent_at} for p in new])
+
+    def _rows(self, where: Any) -> list[Post]:
+        c = posts.c
+        query = sa.select(c.case_id, c.platform, c.target_kind, c.target, c.message_id, c.sent_at, c.id)
+        return [Post(*row) for row in self.session.execute(query.where(where).order_by(c.id))]
+
+    def for_case(self, case_id: str) -> list[Post]:
+        return self._rows(posts.c.case_id == case_id)
+
+    def orphans(self) -> list[Post]:
+        return self._rows(~sa.exists().where(cases.c.id == posts.c.case_id))
+
+    def forget(self, ids: list[int]) -> None:
+        if ids:
+            self.session.execute(sa.delete(posts).where(posts.c.id.in_(ids)))
 
 
 class ReceiptRepository:

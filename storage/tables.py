@@ -203,6 +203,19 @@ app_state = sa.Table(
     sa.Column("value", sa.Text(), nullable=False),
 )
 
+posts = sa.Table(
+    # Every post the bot made about a case, on any platform, with the platform's id: what the retention
+    # purge deletes. No foreign key: a post that could not be deleted yet outlives its case (only its id).
+    "posts", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(14), nullable=False, index=True),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("target_kind", sa.String(16), nullable=False),
+    sa.Column("target", sa.String(128), nullable=False),
+    sa.Column("message_id", sa.String(128), nullable=False),
+    sa.Column("sent_at", UTCDateTime(), nullable=False),
+)
+
 slack_installs = sa.Table(
     # Slack installations (OAuth mode) of the school's own workspace: the whole installation, tokens included,
     # as one encrypted value; only the ids needed to find it are plain.

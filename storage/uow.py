@@ -16,6 +16,7 @@ from storage.repositories import (
     ConversationRepository,
     EventRepository,
     OutboxRepository,
+    PostRepository,
     ReceiptRepository,
     ReminderRepository,
 )
@@ -33,6 +34,7 @@ class SqlAlchemyUnitOfWork:
         self.events = EventRepository(self.session)
         self.reminders = ReminderRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.posts = PostRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.app_state = AppStateRepository(self.session)
         self.receipts = ReceiptRepository(self.session)

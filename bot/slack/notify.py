@@ -101,26 +101,27 @@ def reply_address(user_id: str, channel_id: str | None) -> str:
 
 
 def post_turn(client: WebClient, target: str, replies: list[Message], app: App) -> str:
-    """One turn's replies, in the order given, to a `reply_address`; the `ts` of the first post. The first
+    """One turn's replies, in the order given, to a `reply_address`; the `ts` of every post (`ts+ts`), or
+    "ephemeral" for posts only their reader sees (they cannot be deleted, and go by themselves). The first
     post carries the delivery key (message metadata), so that `delivered` finds it after a crash."""
     kind, _, rest = target.removeprefix(PREFIX).partition(":")
     if kind == "eph":
         channel, _, user = rest.partition(":")
     else:
         channel, user = (rest if kind == "im" else dm_channel(client, rest)), None
-    first: str | None = None
+    posted: list[str] = []
     for reply in replies:
         content = (reply.language and app.contents.get(reply.language)) or app.content(None)
         for args in render.posts(reply, content):
             if user is not None:
-                ts = client.chat_postEphemeral(channel=channel, user=user, **args).get("message_ts")
-            else:
-                if first is None and reply.delivery_key:
-                    args = {**args, "metadata": {"event_type": METADATA_EVENT,
-                                                 "event_payload": {"key": reply.delivery_key}}}
-                ts = client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **args)["ts"]
-            first = first or ts
-    return first or "slack"
+                client.chat_postEphemeral(channel=channel, user=user, **args)
+                continue
+            if not posted and reply.delivery_key:
+                args = {**args, "metadata": {"event_type": METADATA_EVENT,
+                                             "event_payload": {"key": reply.delivery_key}}}
+            posted.append(client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False,
+                                                  **args)["ts"])
+    return "+".join(posted) or ("ephemeral" if user is not None else "slack")
 
 
 def dm_channel(client: WebClient, user_id: str) -> str:
@@ -129,7 +130,7 @@ def dm_channel(client: WebClient, user_id: str) -> str:
 
 def post(client: WebClient, channel: str, message: Message, app: App, people: People,
          details: bool = False, reader: Person | None = None) -> str:
-    """Post one message (several posts when it is long); the `ts` of the first."""
+    """Post one message (several posts when it is long); the `ts` of each (`ts+ts`), the first first."""
     content = app.content(reader)
 
     def mention(person_id: str) -> str:
@@ -137,11 +138,10 @@ def post(client: WebClient, channel: str, message: Message, app: App, people: Pe
         user_id = people.user_id(who, client) if who else None
         return f"<@{user_id}>" if user_id else render.escape(who.name if who else person_id)
 
-    first: str | None = None
+    posted: list[str] = []
     for args in render.posts(message, content, mention, details=details):
-        if first is None and message.delivery_key:  # lets `delivered` find it again after a crash
+        if not posted and message.delivery_key:  # lets `delivered` find it again after a crash
             args = {**args, "metadata": {"event_type": METADATA_EVENT, "event_payload": {"key": message.delivery_key}}}
-        ts = client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **args)["ts"]
-        first = first or ts
-    return first or ""
+        posted.append(client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **args)["ts"])
+    return "+".join(posted)
 

@@ -57,4 +57,5 @@ def deliver(app: App, context: Any, client: WebClient) -> None:
     conversation), in order, marked sent or failed in the outbox."""
     target = context.get(DELIVER)
     if target:
-        deliver_replies(app, target, lambda replies: post_turn(client, target, replies, app))
+        # Tagged like the worker's sends (`slack:ts+ts`), so that the retention purge knows the platform.
+        deliver_replies(app, target, lambda replies: f"slack:{post_turn(client, target, replies, app)}")

@@ -164,14 +164,14 @@ class PestbotTeamsBot(ActivityHandler):
     # --- replies -------------------------------------------------------------------------------------------
 
     async def reply(self, turn_context: TurnContext, person: Person | None, replies: list[Message]) -> str | None:
-        """The replies as cards in this conversation; the id of the first post."""
+        """The replies as cards in this conversation; the ids of the posts (`id+id`)."""
         if not replies:
             return None
         language = next((m.language for m in replies if m.language), None)
         content = (self.app.contents.get(language) if language else None) or \
             await asyncio.to_thread(content_for, self.app, person)
         posted = await turn_context.send_activities(activities(self.app, content, replies))
-        return next((p.id for p in posted or [] if p is not None and p.id), None) or "teams"
+        return "+".join(p.id for p in posted or [] if p is not None and p.id) or "teams"
 
     async def deliver(self, turn_context: TurnContext, target: str) -> None:
         """The queued replies to this person (this turn's, and any an earlier request left when it died), in
@@ -182,7 +182,8 @@ class PestbotTeamsBot(ActivityHandler):
         results: list[str | Exception | None] = []
         for item in items:
             try:
-                results.append(await self.reply(turn_context, None, replies_of(item)))
+                # Tagged like the worker's sends (`teams:id+id`), so that the retention purge knows the platform.
+                results.append(f"teams:{await self.reply(turn_context, None, replies_of(item))}")
             except Exception as exc:  # noqa: BLE001 - the connector's error: the worker retries the row
                 log.warning("teams reply failed: %s", type(exc).__name__)
                 results.append(exc)

@@ -17,6 +17,7 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, Con
 from bot.teams.bot import PREFIX, activities, content_for, render
 from bot.teams.refs import Ref, RefStore, channel_key
 from flows.messages import Message
+from flows.model import REPLY
 from flows.services import App
 
 SEND_TIMEOUT = 30.0
@@ -73,10 +74,10 @@ class TeamsNotifier:
             # that does not exist; without it, the post is a new message in the conversation.
             turn_context.activity.id = None
             responses = await turn_context.send_activities(list(activities))
-            posted["id"] = next((r.id for r in responses or [] if r is not None and r.id), None)
+            posted["ids"] = "+".join(r.id for r in responses or [] if r is not None and r.id)
 
         await self.adapter.continue_conversation(reference(ref), callback, self.app_id or None)
-        return posted.get("id") or "teams"
+        return posted.get("ids") or "teams"
 
 
     def delete(self, target_kind: str, target: str, activity_id: str) -> bool:
@@ -102,7 +103,7 @@ class TeamsNotifier:
         if target_kind == "channel":
             conversation = school.safety_channel.teams_conversation
             return self.refs.get(channel_key(conversation)) if conversation else None
-        person = school.person(target)
+        person = school.person(target.removeprefix(PREFIX) if target_kind == REPLY else target)
         return self.refs.for_person(person.id) if person is not None and person.teams_id else None
 
 

@@ -40,12 +40,13 @@ class Reply:
 
 
 class Server:
+    team = TEAM  # the workspace the payloads come from (a test may set another)
+
     def __init__(self, wired: Wired, fake: FakeSlack, settings: SlackSettings | None = None) -> None:
         self.wired, self.fake = wired, fake
         self.settings = settings or SlackSettings(signing_secret=SECRET, bot_token="xoxb-test", api_url=fake.url)
         self.verifier = SignatureVerifier(SECRET)
         self.ids = itertools.count(1)
-        self.team = TEAM  # the workspace the payloads come from
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 

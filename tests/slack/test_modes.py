@@ -89,7 +89,6 @@ def test_pestbot_serve_answers_slack_over_http(tmp_path: Path):
         try:
             server = Server.__new__(Server)
             server.url, server.fake, server.ids = f"http://127.0.0.1:{port}", fake, iter(range(1, 10**6))
-            server.team = TEAM
             from slack_sdk.signature import SignatureVerifier
 
             server.verifier = SignatureVerifier(SECRET)

@@ -1,4 +1,5 @@
-"""slack installations encrypted at rest, OAuth states as keyed fingerprints, an audit that TRUNCATE cannot wipe
+"""slack installations encrypted at rest, OAuth states as keyed fingerprints, an audit that TRUNCATE cannot wipe,
+the ledger of the bot's posts per case (what the retention purge deletes)
 
 Revision ID: 0007
 Revises: 0006
@@ -48,10 +49,39 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('digest', name=op.f('pk_oauth_nonces'))
     )
     op.create_index(op.f('ix_oauth_nonces_expires_at'), 'oauth_nonces', ['expires_at'], unique=False)
+    op.create_table('posts',
+    sa.Column('id', big_id, autoincrement=True, nullable=False),
+    sa.Column('case_id', sa.String(length=14), nullable=False),
+    sa.Column('platform', sa.String(length=16), nullable=False),
+    sa.Column('target_kind', sa.String(length=16), nullable=False),
+    sa.Column('target', sa.String(length=128), nullable=False),
+    sa.Column('message_id', sa.String(length=128), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_posts'))
+    )
+    op.create_index(op.f('ix_posts_case_id'), 'posts', ['case_id'], unique=False)
     bind = op.get_bind()
     _move_sdk_installations(bind)
+    _posts_of_the_outbox(bind)
     if bind.dialect.name == 'postgresql':
         op.execute(PG_NO_TRUNCATE)
+
+
+def _posts_of_the_outbox(bind: sa.engine.Connection) -> None:
+    """The posts the outbox already knows (`slack:ts,teams:id` per sent row) go into the ledger."""
+    outbox = sa.table('outbox', *(sa.column(c) for c in ('case_id', 'target_kind', 'target', 'status',
+                                                           'platform_message_id', 'sent_at')))
+    posts = sa.table('posts', *(sa.column(c) for c in ('case_id', 'platform', 'target_kind', 'target',
+                                                         'message_id', 'sent_at')))
+    query = sa.select(outbox).where(outbox.c.status == 'sent', outbox.c.case_id.is_not(None),
+                                    outbox.c.platform_message_id.is_not(None), outbox.c.target_kind != 'reply')
+    for row in bind.execute(query):
+        for tagged in row.platform_message_id.split(','):
+            platform, _, message_id = tagged.partition(':')
+            if message_id:
+                bind.execute(posts.insert().values(case_id=row.case_id, platform=platform,
+                                                   target_kind=row.target_kind, target=row.target,
+                                                   message_id=message_id, sent_at=row.sent_at))
 
 
 def _move_sdk_installations(bind: sa.engine.Connection) -> None:
@@ -82,6 +112,8 @@ def _move_sdk_installations(bind: sa.engine.Connection) -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('DROP TRIGGER IF EXISTS audit_no_truncate ON audit')
+    op.drop_index(op.f('ix_posts_case_id'), table_name='posts')
+    op.drop_table('posts')
     op.drop_index(op.f('ix_oauth_nonces_expires_at'), table_name='oauth_nonces')
     op.drop_table('oauth_nonces')
     op.drop_index('ix_slack_installs_place', table_name='slack_installs')
