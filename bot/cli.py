@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -34,6 +35,21 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _build(settings: Settings, clock: Any):  # type: ignore[no-untyped-def]
+    """The wired app, or a Dutch message and exit 2 (a config error, a wrong or missing key, an old schema)."""
+    from bot.keys import KeyProblem
+    from bot.wiring import build
+    from flows.yamlsource import SourceError
+    from storage.database import SchemaOutOfDate
+
+    try:
+        return build(settings.config, settings.database_url, clock)
+    except SourceError as exc:
+        return _fail(f"Pestbot kan niet starten; de configuratie klopt niet:\n{exc}")
+    except (KeyProblem, SchemaOutOfDate) as exc:
+        return _fail(f"Pestbot kan niet starten:\n{exc}")
+
+
 @app.command()
 def chat(
     as_person: str | None = typer.Option(None, "--as", help="speel deze persoon (id uit de configuratie)"),
@@ -43,20 +59,11 @@ def chat(
     """Chat met Pestbot in de terminal, zonder Slack of Teams."""
     from bot.clock import OffsetClock
     from bot.console import Console, KeyValue, input_lines
-    from bot.wiring import build
     from flows.school import Role
-    from flows.yamlsource import SourceError
 
     settings = _settings(db, config)
     clock = OffsetClock()
-    from bot.keys import KeyProblem
-
-    try:
-        wired = build(settings.config, settings.database_url, clock)
-    except SourceError as exc:
-        return _fail(f"Pestbot kan niet starten; de configuratie klopt niet:\n{exc}")
-    except KeyProblem as exc:
-        return _fail(f"Pestbot kan niet starten:\n{exc}")
+    wired = _build(settings, clock)
     school = wired.app.school
     person = school.person(as_person) if as_person else school.with_role(Role.MENTOR)[0]
     if person is None:
@@ -80,7 +87,6 @@ def serve(
     from bot.clock import SystemClock
     from bot.server import NotConfigured, create_web_app
     from bot.settings import ServerSettings, SlackSettings, TeamsSettings
-    from bot.wiring import build
     from flows.yamlsource import SourceError
 
     settings = _settings(db, config)
@@ -89,13 +95,13 @@ def serve(
     if socket_mode:
         from bot.slack.socket_mode import serve as serve_socket_mode
 
+        wired = _build(settings, SystemClock())
         try:
-            wired = build(settings.config, settings.database_url, SystemClock())
             return serve_socket_mode(wired, SlackSettings(), server)
-        except (SourceError, ValueError) as exc:
+        except (SourceError, ValueError, NotConfigured) as exc:
             return _fail(f"Pestbot kan niet starten:\n{exc}")
+    wired = _build(settings, SystemClock())
     try:
-        wired = build(settings.config, settings.database_url, SystemClock())
         web_app = create_web_app(wired, server, SlackSettings(), TeamsSettings())
     except (SourceError, NotConfigured) as exc:
         return _fail(f"Pestbot kan niet starten:\n{exc}")
@@ -111,13 +117,12 @@ def worker(db: str | None = DbOption, config: Path | None = ConfigOption) -> Non
     from bot.clock import SystemClock
     from bot.server import NOTIFIER, NotConfigured, create_web_app
     from bot.settings import ServerSettings, SlackSettings, TeamsSettings
-    from bot.wiring import build
     from bot.worker import run_forever
 
     settings = _settings(db, config)
     server = ServerSettings()
+    wired = _build(settings, SystemClock())
     try:
-        wired = build(settings.config, settings.database_url, SystemClock())
         notifier = create_web_app(wired, server, SlackSettings(), TeamsSettings(), run_worker=False)[NOTIFIER]
     except NotConfigured as exc:
         return _fail(f"Pestbot kan niet starten:\n{exc}")
@@ -135,20 +140,30 @@ def diagram() -> None:
 
 @db_app.command("upgrade")
 def db_upgrade(db: str | None = DbOption) -> None:
-    """Breng de database naar de nieuwste versie (Alembic)."""
+    """Breng de database naar de nieuwste versie (Alembic); oude onversleutelde rijen worden versleuteld."""
+    from bot.keys import KeyProblem, cipher_from, resolve_key, wrong_key
     from storage.database import make_engine, upgrade
+    from storage.sealing import WrongKey, check
 
     settings = _settings(db, None)
-    upgrade(make_engine(settings.database_url))
+    try:
+        key = resolve_key(settings.database_url, settings.encryption_key, settings.production)
+        engine = make_engine(settings.database_url, cipher=cipher_from(key.text))  # the migrations seal with it
+        try:
+            check(engine)
+        except WrongKey:
+            raise wrong_key(key) from None
+        upgrade(engine)
+        check(engine)
+    except KeyProblem as exc:
+        return _fail(f"De database is niet bijgewerkt:\n{exc}")
     typer.echo("De database is bijgewerkt.")
 
 
 def _wired(db: str | None, config: Path | None):  # type: ignore[no-untyped-def]
     from bot.clock import SystemClock
-    from bot.wiring import build
 
-    settings = _settings(db, config)
-    return build(settings.config, settings.database_url, SystemClock())
+    return _build(_settings(db, config), SystemClock())
 
 
 @outbox_app.command("failed")
@@ -304,12 +319,34 @@ def inzage(
     typer.echo(f"Inzage geschreven: {_write(out, data)}")
 
 
-@app.command("key")
-def key() -> None:
-    """Maak een nieuwe sleutel voor PESTBOT_ENCRYPTION_KEY."""
+key_app = typer.Typer(help="De sleutel van de versleutelde gegevens.", invoke_without_command=True)
+app.add_typer(key_app, name="key")
+
+
+@key_app.callback()
+def key(context: typer.Context) -> None:
+    """Zonder opdracht: maak een nieuwe sleutel voor PESTBOT_ENCRYPTION_KEY."""
     from cryptography.fernet import Fernet
 
-    typer.echo(Fernet.generate_key().decode())
+    if context.invoked_subcommand is None:
+        typer.echo(Fernet.generate_key().decode())
+
+
+@key_app.command("rotate")
+def key_rotate(db: str | None = DbOption) -> None:
+    """Versleutel alles opnieuw met een nieuwe sleutel: PESTBOT_ENCRYPTION_KEY=nieuw,oud (of, zonder die
+    variabele, het sleutelbestand van de database). Per portie; afgebroken? Opnieuw starten gaat verder."""
+    from bot.keys import KeyProblem, rotation
+
+    settings = _settings(db, None)
+    try:
+        done = rotation(settings.database_url, settings.encryption_key, settings.production,
+                        lambda table, count: typer.echo(f"  {table}: {count}"))
+    except KeyProblem as exc:
+        return _fail(f"De sleutel is niet gewisseld:\n{exc}")
+    typer.echo(f"Opnieuw versleuteld: {done} waarden. " + (
+        "Zet nu alleen de nieuwe sleutel in PESTBOT_ENCRYPTION_KEY." if settings.encryption_key else
+        "Het sleutelbestand bevat nu alleen de nieuwe sleutel."))
 
 
 @app.command("check-config")

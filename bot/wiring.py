@@ -34,10 +34,12 @@ def build(config_path: Path, database_url: str, clock: Clock, migrate: bool = Tr
           encryption_key: str | None = None) -> Wired:
     """`encryption_key` (Fernet, comma-separated for rotation) defaults to PESTBOT_ENCRYPTION_KEY; without
     one, a development database gets a key file of its own (bot/keys.py); PESTBOT_PRODUCTION=1 refuses that."""
-    from bot.keys import cipher_from, fingerprint_key, resolve_key
+    from bot.keys import cipher_from, fingerprint_key, resolve_key, wrong_key
     from bot.pdf import render_pdf
     from bot.settings import Settings
     from storage.database import ensure_schema, make_engine, session_factory
+    from storage.sealing import WrongKey
+    from storage.sealing import check as check_key
     from storage.uow import SqlAlchemyUnitOfWork
 
     school = load_school(config_path)
@@ -45,11 +47,16 @@ def build(config_path: Path, database_url: str, clock: Clock, migrate: bool = Tr
     settings = Settings()
     key = settings.encryption_key if encryption_key is None else encryption_key
     keys = resolve_key(database_url, key, settings.production)
-    engine = make_engine(database_url, cipher=cipher_from(keys))
+    engine = make_engine(database_url, cipher=cipher_from(keys.text))
     if migrate:
         ensure_schema(engine)
+    try:
+        check_key(engine)
+    except WrongKey:
+        engine.dispose()
+        raise wrong_key(keys) from None
     sessions = session_factory(engine)
     app = App(school=school, contents=contents, uow=lambda: SqlAlchemyUnitOfWork(sessions), clock=clock,
               renderers={"pdf": render_pdf}, reply_lease=timedelta(seconds=settings.reply_lease),
-              fingerprint=keyed_fingerprint(fingerprint_key(keys)))
+              fingerprint=keyed_fingerprint(fingerprint_key(keys.text)))
     return Wired(app=app, engine=engine)
