@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 
 from bot.settings import Settings, database_url_for
+
+T = TypeVar("T")
+EXPECTED = {"bool_parsing": "verwacht 1 of 0", "int_parsing": "verwacht een geheel getal",
+            "float_parsing": "verwacht een getal", "greater_than": "te klein", "greater_than_equal": "te klein",
+            "less_than_equal": "te groot", "less_than": "te groot"}
 
 app = typer.Typer(help="Pestbot: het pestprotocol van je school, stap voor stap in de chat.",
                   no_args_is_help=True, add_completion=False)
@@ -21,8 +26,22 @@ DbOption = typer.Option(None, "--db", help="SQLite-bestand of database-URL (stan
 ConfigOption = typer.Option(None, "--config", help="het configuratiebestand van de school (standaard het voorbeeld)")
 
 
+def env(model: type[T]) -> T:
+    """Settings from the environment, or a Dutch message naming the variable that is not a setting (exit 2)."""
+    from pydantic import ValidationError
+
+    try:
+        return model()
+    except ValidationError as exc:
+        prefix = model.model_config.get("env_prefix", "")
+        wrong = "; ".join(f"{prefix}{'.'.join(map(str, e['loc'])).upper()}={e.get('input')!s:.40} "
+                          f"({EXPECTED.get(e['type'], e['msg'])})" for e in exc.errors())
+        _fail(f"Pestbot kan niet starten; een instelling klopt niet: {wrong}")
+        raise  # unreachable: _fail exits
+
+
 def _settings(db: str | None, config: Path | None) -> Settings:
-    settings = Settings()
+    settings = env(Settings)
     if db:
         settings.database_url = database_url_for(db)
     if config:
@@ -90,19 +109,19 @@ def serve(
     from flows.yamlsource import SourceError
 
     settings = _settings(db, config)
-    server = ServerSettings()
+    server = env(ServerSettings)
     server.host, server.port = host or server.host, port or server.port
     if socket_mode:
         from bot.slack.socket_mode import serve as serve_socket_mode
 
         wired = _build(settings, SystemClock())
         try:
-            return serve_socket_mode(wired, SlackSettings(), server)
+            return serve_socket_mode(wired, env(SlackSettings), server)
         except (SourceError, ValueError, NotConfigured) as exc:
             return _fail(f"Pestbot kan niet starten:\n{exc}")
     wired = _build(settings, SystemClock())
     try:
-        web_app = create_web_app(wired, server, SlackSettings(), TeamsSettings())
+        web_app = create_web_app(wired, server, env(SlackSettings), env(TeamsSettings))
     except (SourceError, NotConfigured) as exc:
         return _fail(f"Pestbot kan niet starten:\n{exc}")
     web.run_app(web_app, host=server.host, port=server.port, print=lambda text: typer.echo(text, err=True))
@@ -120,10 +139,10 @@ def worker(db: str | None = DbOption, config: Path | None = ConfigOption) -> Non
     from bot.worker import run_forever
 
     settings = _settings(db, config)
-    server = ServerSettings()
+    server = env(ServerSettings)
     wired = _build(settings, SystemClock())
     try:
-        notifier = create_web_app(wired, server, SlackSettings(), TeamsSettings(), run_worker=False)[NOTIFIER]
+        notifier = create_web_app(wired, server, env(SlackSettings), env(TeamsSettings), run_worker=False)[NOTIFIER]
     except NotConfigured as exc:
         return _fail(f"Pestbot kan niet starten:\n{exc}")
     asyncio.run(run_forever(wired.app, notifier, server.worker_interval, server.worker_batch,
@@ -251,7 +270,8 @@ def _platform_notifier(wired):  # type: ignore[no-untyped-def]
     from bot.settings import ServerSettings, SlackSettings, TeamsSettings
 
     try:
-        return create_web_app(wired, ServerSettings(), SlackSettings(), TeamsSettings(), run_worker=False)[NOTIFIER]
+        web_app = create_web_app(wired, env(ServerSettings), env(SlackSettings), env(TeamsSettings), run_worker=False)
+        return web_app[NOTIFIER]
     except NotConfigured:
         return None
 

@@ -31,6 +31,7 @@ from bot.wiring import Wired
 from flows.services import refuse_outsider
 
 log = logging.getLogger(__name__)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 ROUTE = "/api/messages"
 WARNING = """
 ************************************************************************************************
@@ -69,8 +70,15 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
                                 "PESTBOT_TEAMS_INSECURE_DEV=1, voor lokaal testen.")
         if server.production:
             raise NotConfigured("PESTBOT_TEAMS_INSECURE_DEV=1 mag niet met PESTBOT_PRODUCTION=1.")
+        if server.host not in LOOPBACK:
+            raise NotConfigured(f"PESTBOT_TEAMS_INSECURE_DEV=1 luistert alleen op 127.0.0.1 (nu PESTBOT_HOST="
+                                f"{server.host}): zonder tokencontrole mag niemand anders deze poort bereiken.")
         sys.stderr.write(WARNING)
         log.warning("Teams endpoint runs WITHOUT token validation (PESTBOT_TEAMS_INSECURE_DEV=1)")
+    elif not teams.app_tenant_id:
+        raise NotConfigured("MICROSOFT_APP_TENANT_ID ontbreekt: zonder neemt Pestbot activiteiten aan van elke "
+                            "Microsoft 365-organisatie waar de app geïnstalleerd is. Zet het tenant-id van de school "
+                            "(Azure Bot → Configuration, of Entra ID → Overview).")
     channels = {"msteams"} if secure else {"msteams", "emulator"}  # the Emulator only in the insecure dev mode
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_config(teams)))
     adapter.on_turn_error = turn_error_handler(wired.app)

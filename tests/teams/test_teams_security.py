@@ -86,8 +86,8 @@ def test_the_server_refuses_to_start_teams_without_credentials(wired, capfd):
     create_web_app(wired, ServerSettings(), no_slack(), teams_settings(PESTBOT_TEAMS_INSECURE_DEV=True),
                    run_worker=False)
     assert "PESTBOT_TEAMS_INSECURE_DEV=1" in capfd.readouterr().err  # announced loudly
-    create_web_app(wired, ServerSettings(), no_slack(), teams_settings(app_id="a", app_password="b"),
-                   run_worker=False)
+    create_web_app(wired, ServerSettings(), no_slack(), teams_settings(app_id="a", app_password="b",
+                                                                     app_tenant_id=TENANT), run_worker=False)
     assert "INSECURE" not in capfd.readouterr().err
 
 
@@ -109,3 +109,30 @@ def test_a_submit_that_is_not_ours_is_not_read(school):
     assert cards.parse_submit("ja") is None
     assert cards.parse_submit({"pestbot": "answer", "case_id": "X", "question_id": "q", "answer": "2B",
                                "card": "c1"}) == cards.Submit("X", "q", "2B", "c1")
+
+
+def test_production_is_the_default_for_what_teams_needs(wired, capfd):
+    """Issue 14, item 8: the insecure dev mode served on 0.0.0.0 with only a warning, and Teams ran without a
+    tenant id (any Microsoft 365 organisation's activities were let in)."""
+    insecure = teams_settings(PESTBOT_TEAMS_INSECURE_DEV=True)
+    for host in ("0.0.0.0", "192.168.1.20", "::"):
+        with pytest.raises(NotConfigured, match="127.0.0.1"):
+            create_web_app(wired, ServerSettings(host=host), no_slack(), insecure, run_worker=False)
+    create_web_app(wired, ServerSettings(host="localhost"), no_slack(), insecure, run_worker=False)
+    with pytest.raises(NotConfigured, match="MICROSOFT_APP_TENANT_ID"):
+        create_web_app(wired, ServerSettings(), no_slack(), teams_settings(app_id="a", app_password="b"),
+                       run_worker=False)
+    create_web_app(wired, ServerSettings(), no_slack(),
+                   teams_settings(app_id="a", app_password="b", app_tenant_id=TENANT), run_worker=False)
+    capfd.readouterr()
+
+
+def test_a_setting_that_is_not_a_setting_stops_with_a_message(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli
+
+    monkeypatch.setenv("PESTBOT_PRODUCTION", "2")
+    result = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 2 and "PESTBOT_PRODUCTION" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
