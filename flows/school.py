@@ -111,6 +111,15 @@ class SchoolConfig(Strict):
         for i, person in enumerate(self.people):
             if person.department is not None and person.department not in dept_ids:
                 raise At(("people", i, "department"), f"persoon {person.id}: onbekende afdeling '{person.department}'")
+        for attr in ("slack_id", "teams_id", "email"):  # one account, one person: else one acts as the other
+            owners: dict[str, str] = {}
+            for i, person in enumerate(self.people):
+                account = getattr(person, attr)
+                account = account.lower() if attr == "email" and account else account
+                if account and account in owners:
+                    raise At(("people", i, attr), f"{attr} {getattr(person, attr)} is al van {owners[account]}")
+                if account:
+                    owners[account] = person.id
         for role in (Role.ANTI_BULLYING_COORDINATOR, Role.CARE_COORDINATOR, Role.MENTOR):
             if not self.with_role(role):
                 raise At(("people",), f"er is niemand met de rol {role.value}")
@@ -148,6 +157,9 @@ class SchoolConfig(Strict):
 
     def by_platform_id(self, platform: str, platform_id: str) -> Person | None:
         attr = {"slack": "slack_id", "teams": "teams_id", "email": "email"}[platform]
+        if attr == "email":  # e-mail addresses are compared without case (Slack may give "J.deVries@…")
+            wanted = platform_id.lower() if isinstance(platform_id, str) else None
+            return next((p for p in self.people if p.email and p.email.lower() == wanted), None)
         return next((p for p in self.people if getattr(p, attr) == platform_id), None)
 
 

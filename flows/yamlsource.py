@@ -48,7 +48,35 @@ def line_of(node: yaml.Node | None, path: tuple[Any, ...]) -> int | str:
 FAST = getattr(yaml, "CSafeLoader", None)
 
 
+def duplicate_key(node: yaml.Node | None) -> tuple[str, int, int] | None:
+    """The first key given twice in one mapping (YAML keeps the last silently): key, its lines."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        return key.value, seen[key.value], key.start_mark.line + 1
+                    seen[key.value] = key.start_mark.line + 1
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return None
+
+
 def parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
+    data, node = _parse(text, source)
+    twice = duplicate_key(node)
+    if twice is not None:
+        key, first, second = twice
+        raise SourceError(f"{source}, regel {second}: dubbele sleutel '{key}' (ook op regel {first}); "
+                          "YAML zou de laatste stil laten gelden")
+    return data, node
+
+
+def _parse(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     if FAST is not None:
         try:
             return yaml.load(text, Loader=FAST), yaml.compose(text, Loader=FAST)

@@ -266,3 +266,35 @@ def test_check_config_on_a_good_file_says_so(tmp_path: Path):
     result = CliRunner().invoke(cli, ["check-config", "--config", str(path)])
     assert result.exit_code == 0, result.output
     assert "In orde: De Vlinderschool, 7 personen, 2 afdelingen." in result.stdout
+
+
+# --- issue 14, item 9: mistakes that used to pass -------------------------------------------------------
+
+
+@pytest.mark.parametrize("field, old, new", [
+    ("slack_id", "    slack_id: U0BRAM0001\n", "    slack_id: U0ANNA0001\n"),
+    ("teams_id", '    teams_id: "29:omar"\n', '    teams_id: "29:anna"\n'),
+    ("email", "    roles: [care_coordinator]\n",
+     "    roles: [care_coordinator]\n    email: R.Meijer@Vlinderschool.example\n"),
+])
+def test_two_people_with_one_platform_account_is_an_error_at_the_second(field, old, new):
+    """The coordinator's Slack account mapped to a mentor would let the one act as the other."""
+    text = broken(old, new)
+    message = error_for(text)
+    needle = new.strip().splitlines()[-1].strip()
+    second = max(i for i, line in enumerate(text.splitlines(), 1) if line.strip() == needle)
+    assert f"school.yaml, regel {second}, veld people." in message and f".{field}" in message
+    assert "al van" in message
+
+
+def test_a_key_given_twice_is_an_error_not_the_last_one_silently():
+    """`roles:` twice made a mentor coordinator without a word."""
+    text = broken("    roles: [mentor]\n    department: bovenbouw\n",
+                  "    roles: [mentor]\n    department: bovenbouw\n    roles: [anti_bullying_coordinator]\n")
+    message = error_for(text)
+    assert f"school.yaml, regel {line_of(text, 'roles: [anti_bullying_coordinator]')}" in message
+    assert "dubbele sleutel 'roles'" in message
+
+
+def test_e_mail_addresses_match_whatever_their_case(school):
+    assert school.by_platform_id("email", "R.MEIJER@vlinderschool.example").id == "rmeijer"

@@ -48,6 +48,10 @@ def build(wired: Wired, settings: SlackSettings, socket_mode: bool = False) -> S
         raise NotConfigured("slack_workspaces ontbreekt in de schoolconfig: zet het team-id van de werkruimte "
                                "van de school (T…, of E… voor een Enterprise Grid-organisatie). Zonder weet "
                                "Pestbot niet welke werkruimte de school is, en start Slack niet.")
+    if not wired.app.school.safety_channel.slack_channel:
+        raise NotConfigured("safety_channel.slack_channel ontbreekt in de schoolconfig: zonder kan Pestbot het "
+                            "sociale-veiligheidsteam in Slack niet bereiken (elk bericht zou blijven wachten). Zet "
+                            "het id van het besloten kanaal (C…).")
     common = {"process_before_response": True, "logger": logger, "before_authorize": before_authorize(wired.app)}
     client: Callable[[], WebClient | None]
     if oauth_enabled(settings) and not socket_mode:

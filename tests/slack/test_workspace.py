@@ -65,6 +65,15 @@ def test_slack_does_not_start_without_the_schools_workspace(wired, fake_slack):
         Server(unbound, fake_slack).__enter__()
 
 
+def test_slack_does_not_start_without_the_teams_channel(wired, fake_slack):
+    """Issue 14, item 9: without `safety_channel.slack_channel` every post to the team was retried forever."""
+    school = wired.app.school
+    school = school.model_copy(update={"safety_channel": school.safety_channel.model_copy(
+        update={"slack_channel": None})})
+    with pytest.raises(NotConfigured, match="slack_channel"):
+        Server(copy(wired, app=copy(wired.app, school=school)), fake_slack).__enter__()
+
+
 @pytest.fixture
 def oauth(wired, fake_slack):
     settings = SlackSettings(signing_secret=SECRET, client_id="111.222", client_secret="geheim", api_url=fake_slack.url)
