@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from bot.httplog import handler_args
 from bot.notify import CompositeNotifier, PlatformNotifier
 from bot.settings import ServerSettings, SlackSettings, TeamsSettings
 from bot.wiring import Wired
@@ -31,7 +32,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 def create_web_app(wired: Wired, server: ServerSettings, slack: SlackSettings, teams: TeamsSettings,
                    run_worker: bool = True) -> web.Application:
-    web_app = web.Application(client_max_size=MAX_BODY)
+    web_app = web.Application(client_max_size=MAX_BODY, handler_args=handler_args())
     web_app.router.add_get("/healthz", healthz)
     notifiers: list[PlatformNotifier] = []
     if (slack.bot_token or slack.client_id) and not slack.signing_secret:
