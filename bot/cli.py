@@ -315,9 +315,15 @@ def erase_student(
     report = erase(_wired(db, config).app, as_person, name)
     if report is None:
         return _fail("Geen toegang: wissen is voor de antipestcoördinator.")
-    for case_id, where in report.items():
+    if not report.found:
+        return _fail("Geen leerling met precies deze naam in de zaken; er is niets gewist. Controleer de "
+                     "schrijfwijze (volledige naam).")
+    for case_id, where in report.cases.items():
         typer.echo(f"  zaak {case_id}: " + ", ".join(f"{k} {v}" for k, v in where.items()))
-    typer.echo(f"Gewist in {len(report)} zaak/zaken.")
+    typer.echo(f"Gewist in {len(report.cases)} zaak/zaken.")
+    for case_id, first, times in report.undecided:
+        typer.echo(f"  Niet gewist, beslis zelf: in zaak {case_id} staat de voornaam '{first}' nog {times} keer; "
+                   "een ander kind in die zaak heeft dezelfde voornaam.")
 
 
 @app.command("inzage")

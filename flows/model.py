@@ -148,6 +148,17 @@ class Reminder:
 
 
 @dataclass
+class Student:
+    """A child named in a case: one record per school (the name encrypted at rest), found by `key`, a keyed
+    fingerprint of the normalised full name (flows/students.py)."""
+
+    id: str
+    key: str
+    name: str
+    class_name: str | None = None
+
+
+@dataclass
 class Post:
     """One post the bot made about a case on a platform, with the platform's id: the retention purge
     deletes it there. `platform` is empty for a notifier that does not tag its ids."""

@@ -18,6 +18,7 @@ from flows.messages import Message
 from flows.model import REPLY, AuditRecord, Case, Conversation, OutboxMessage
 from flows.ports import Clock, ConcurrentUpdate, UnitOfWork
 from flows.school import Person, Role, SchoolConfig
+from flows.students import STUDENT_QUESTIONS, links
 
 
 @dataclass
@@ -152,7 +153,7 @@ def _attempt(app: App, person: Person, run: Callable[[Turn], Outcome], dedupe_ke
             queued.append(reply_row(about.id if about else None, reply_to, person.id, replies, now,
                                     app.reply_lease))
         try:
-            _commit(uow, outcome, now, person.id, queued)
+            _commit(uow, outcome, now, person.id, queued, app.fingerprint)
         except ConcurrentUpdate:
             if dedupe_key is not None and _seen(app, dedupe_key):
                 return Replies.of([], queued=reply_to is not None)  # the same delivery, committed elsewhere
@@ -193,7 +194,7 @@ def visible_cases(uow: UnitOfWork, person: Person, school: SchoolConfig) -> list
 
 
 def _commit(uow: UnitOfWork, outcome: Outcome, now: datetime, actor: str,
-            replies: list[OutboxMessage] | None = None) -> None:
+            replies: list[OutboxMessage] | None = None, fingerprint: Callable[[str], str] | None = None) -> None:
     """One transaction: the case, its events, the outbox (the turn's own replies too), the reminders, and
     the audit of it all."""
     if outcome.new_case is not None:
@@ -211,7 +212,19 @@ def _commit(uow: UnitOfWork, outcome: Outcome, now: datetime, actor: str,
     for reminder in effects.reminders:
         uow.reminders.schedule(reminder)
     uow.audit.add_many(outcome.audit + changes(effects.events, actor, now))
+    if fingerprint is not None:
+        link_students(uow, effects.events, fingerprint, now)
     uow.commit()
+
+
+def link_students(uow: UnitOfWork, events: list, fingerprint: Callable[[str], str], now: datetime) -> None:
+    """A turn that named or renamed students links its case to their records (flows/students.py)."""
+    touched = {e.case_id for e in events if e.kind in ("answered", "answer_changed")
+               and isinstance(e.data, dict) and e.data.get("question") in STUDENT_QUESTIONS}
+    for case_id in sorted(touched):
+        case = uow.cases.get(case_id)
+        if case is not None:
+            uow.students.link(case.id, links(case, fingerprint), case.class_name, now)
 
 
 def changes(events: list, actor: str, now: datetime) -> list[AuditRecord]:

@@ -13,8 +13,8 @@ from flows.model import REPLY, AuditRecord, Case, CaseMember, Conversation, Even
 from flows.protocol import CaseState
 from storage import claims
 from storage.claims import Claimed
-from storage.tables import (app_state, audit, case_members, cases, conversations, events, outbox, posts, receipts,
-                            reminders)
+from storage.tables import (app_state, audit, case_members, case_students, cases, conversations, events, outbox, posts,
+                            receipts, reminders)
 
 
 def _rows(table: sa.Table, objects: list[object]) -> list[dict[str, object]]:
@@ -99,7 +99,8 @@ class CaseRepository:
     def delete(self, case: Case) -> dict[str, int]:
         """The case and everything of it (answers, agreements, members, events, reminders, outbox): counts."""
         counts = {"answers": len(case.answers), "agreements": len(case.agreements)}
-        for name, table in (("events", events), ("reminders", reminders), ("outbox", outbox)):
+        for name, table in (("events", events), ("reminders", reminders), ("outbox", outbox),
+                            ("students", case_students)):
             counts[name] = self.session.execute(sa.delete(table).where(table.c.case_id == case.id)).rowcount
         self.session.execute(sa.update(conversations).where(conversations.c.active_case_id == case.id)
                              .values(active_case_id=None, pending=None))

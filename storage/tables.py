@@ -203,6 +203,25 @@ app_state = sa.Table(
     sa.Column("value", sa.Text(), nullable=False),
 )
 
+students = sa.Table(
+    # One record per child the school's cases name (flows/students.py): the name encrypted, found by a keyed
+    # fingerprint of it.
+    "students", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", EncryptedText(), nullable=False),
+    sa.Column("class_name", sa.String(40), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+case_students = sa.Table(
+    "case_students", metadata,
+    sa.Column("case_id", sa.String(14), sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("student_id", sa.String(32), sa.ForeignKey("students.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+    sa.Column("role", sa.String(16), primary_key=True),
+)
+
 posts = sa.Table(
     # Every post the bot made about a case, on any platform, with the platform's id: what the retention
     # purge deletes. No foreign key: a post that could not be deleted yet outlives its case (only its id).

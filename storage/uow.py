@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from flows.ports import ConcurrentUpdate
+from storage.students import StudentRepository
 from storage.repositories import (
     AppStateRepository,
     AuditRepository,
@@ -35,6 +36,7 @@ class SqlAlchemyUnitOfWork:
         self.reminders = ReminderRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.posts = PostRepository(self.session)
+        self.students = StudentRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.app_state = AppStateRepository(self.session)
         self.receipts = ReceiptRepository(self.session)

@@ -89,7 +89,7 @@ def test_a_student_is_erased_on_request_and_the_report_says_where(app):
     case_id = closed_case(app)
     assert erase_student(app, "jdevries", "Anna de Jong") is None
     report = erase_student(app, "sduijveman", "Anna de Jong")
-    assert report[case_id]["answers"] == 1 and report[case_id]["events"] >= 2
+    assert report.cases[case_id]["answers"] == 1 and report.cases[case_id]["events"] >= 2
     with app.uow() as uow:
         case = uow.cases.get(case_id)
         assert case.value("bullied") == ["[verwijderd]"] and case.value("bullies") == ["Bram Smit", "Cas Peters"]

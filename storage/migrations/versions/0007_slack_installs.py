@@ -1,5 +1,6 @@
 """slack installations encrypted at rest, OAuth states as keyed fingerprints, an audit that TRUNCATE cannot wipe,
-the ledger of the bot's posts per case (what the retention purge deletes)
+the ledger of the bot's posts per case (what the retention purge deletes), students as records linked to
+their cases (filled for older cases by the first erasure or inzage, which needs the school's key)
 
 Revision ID: 0007
 Revises: 0006
@@ -60,6 +61,26 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_posts'))
     )
     op.create_index(op.f('ix_posts_case_id'), 'posts', ['case_id'], unique=False)
+    op.create_table('students',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.Text(), nullable=False),
+    sa.Column('class_name', sa.String(length=40), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_students')),
+    sa.UniqueConstraint('key', name=op.f('uq_students_key'))
+    )
+    op.create_table('case_students',
+    sa.Column('case_id', sa.String(length=14), nullable=False),
+    sa.Column('student_id', sa.String(length=32), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_students_case_id'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_case_students_student_id'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', 'student_id', 'role', name=op.f('pk_case_students'))
+    )
+    op.create_index(op.f('ix_case_students_student_id'), 'case_students', ['student_id'], unique=False)
     bind = op.get_bind()
     _move_sdk_installations(bind)
     _posts_of_the_outbox(bind)
@@ -112,6 +133,9 @@ def _move_sdk_installations(bind: sa.engine.Connection) -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('DROP TRIGGER IF EXISTS audit_no_truncate ON audit')
+    op.drop_index(op.f('ix_case_students_student_id'), table_name='case_students')
+    op.drop_table('case_students')
+    op.drop_table('students')
     op.drop_index(op.f('ix_posts_case_id'), table_name='posts')
     op.drop_table('posts')
     op.drop_index(op.f('ix_oauth_nonces_expires_at'), table_name='oauth_nonces')
