@@ -276,6 +276,14 @@ def _platform_notifier(wired):  # type: ignore[no-untyped-def]
         return None
 
 
+COUNTED = {"answers": "antwoorden", "agreements": "afspraken", "events": "tijdlijn", "outbox": "berichten",
+           "reminders": "herinneringen", "students": "leerlingkoppelingen"}
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{COUNTED.get(k, k)} {v}" for k, v in counts.items())
+
+
 @app.command("purge")
 def purge(
     dry_run: bool = typer.Option(False, "--dry-run", help="alleen laten zien wat weg zou gaan"),
@@ -294,7 +302,7 @@ def purge(
     typer.echo(f"Bewaartermijn {wired.app.school.retention_months} maanden: gesloten vóór "
                f"{report.cutoff:%d-%m-%Y}. {head}: {len(report.cases)} zaak/zaken.")
     for item in report.cases:
-        counts = ", ".join(f"{k} {v}" for k, v in item.counts.items())
+        counts = _counts(item.counts)
         typer.echo(f"  zaak {item.case_id} (gesloten {item.closed_at:%d-%m-%Y}): {counts}; berichten in de chat "
                    f"verwijderd {item.posts_deleted}, niet verwijderd {item.posts_kept}")
     if not dry_run:
@@ -319,7 +327,7 @@ def erase_student(
         return _fail("Geen leerling met precies deze naam in de zaken; er is niets gewist. Controleer de "
                      "schrijfwijze (volledige naam).")
     for case_id, where in report.cases.items():
-        typer.echo(f"  zaak {case_id}: " + ", ".join(f"{k} {v}" for k, v in where.items()))
+        typer.echo(f"  zaak {case_id}: " + _counts(where))
     typer.echo(f"Gewist in {len(report.cases)} zaak/zaken.")
     for case_id, first, times in report.undecided:
         typer.echo(f"  Niet gewist, beslis zelf: in zaak {case_id} staat de voornaam '{first}' nog {times} keer; "
