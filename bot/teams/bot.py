@@ -269,6 +269,9 @@ def turn_error_handler(app: App):  # type: ignore[no-untyped-def]
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         """A fault in a turn: only its type in the log (a message may hold a child's name); a Dutch apology."""
         log.error("teams turn failed: %s", type(error).__name__)
+        activity = turn_context.activity
+        if activity is not None and activity.type == "event" and activity.name == "ContinueConversation":
+            return  # a proactive post or delete of ours: nobody asked anything there, so no apology either
         try:
             await turn_context.send_activity(MessageFactory.text(app.content(None).msg("teams_error")))
         except Exception as exc:  # noqa: BLE001 - the connector itself may be what failed

@@ -73,10 +73,16 @@ class TeamsNotifier:
             # The SDK's continuation activity has a made-up id, which would make this a reply to a message
             # that does not exist; without it, the post is a new message in the conversation.
             turn_context.activity.id = None
-            responses = await turn_context.send_activities(list(activities))
+            try:
+                responses = await turn_context.send_activities(list(activities))
+            except Exception as exc:  # noqa: BLE001 - kept for the caller: raised here, the adapter's
+                posted["error"] = exc  # on_turn_error would post an apology there and report success
+                return
             posted["ids"] = "+".join(r.id for r in responses or [] if r is not None and r.id)
 
         await self.adapter.continue_conversation(reference(ref), callback, self.app_id or None)
+        if "error" in posted:
+            raise posted["error"]  # the worker records a failure and retries; nothing was posted
         return posted.get("ids") or "teams"
 
 
@@ -88,9 +94,16 @@ class TeamsNotifier:
             return False
 
         async def remove() -> None:
+            failed: list[Exception] = []
+
             async def callback(turn_context: TurnContext) -> None:
-                await turn_context.delete_activity(activity_id)
+                try:
+                    await turn_context.delete_activity(activity_id)
+                except Exception as exc:  # noqa: BLE001 - raised below, not through on_turn_error
+                    failed.append(exc)
             await self.adapter.continue_conversation(reference(ref), callback, self.app_id or None)
+            if failed:
+                raise failed[0]  # not deleted: the purge keeps the id and tries again
 
         try:
             asyncio.run_coroutine_threadsafe(remove(), loop).result(SEND_TIMEOUT)

@@ -82,6 +82,8 @@ class FakeConnector:
     deleted: list[tuple[str, str]] = field(default_factory=list)
     updated: list[Posted] = field(default_factory=list)  # `reply_to` holds the id of the replaced activity
     failing_updates: int = 0  # answer the next this many updates with 404 (the message is gone)
+    failing_posts: int = 0  # answer the next this many posts with 500 (the connector is having a bad time)
+    failing_deletes: int = 0  # answer the next this many deletes with 403
     ids: Any = field(default_factory=lambda: itertools.count(1))
     delay: float = 0.0  # seconds a post waits before it is taken: the bot may die before it arrives
 
@@ -105,10 +107,16 @@ class FakeConnector:
         return web.json_response({"id": activity})
 
     async def delete(self, request: web.Request) -> web.Response:
+        if self.failing_deletes:
+            self.failing_deletes -= 1
+            return web.json_response({"error": {"code": "Forbidden", "message": "no"}}, status=403)
         self.deleted.append((request.match_info["conversation"], request.match_info["activity"]))
         return web.Response(status=200)
 
     async def record(self, request: web.Request) -> web.Response:
+        if self.failing_posts:
+            self.failing_posts -= 1
+            return web.json_response({"error": {"code": "ServiceError", "message": "try again"}}, status=500)
         if self.delay:
             await asyncio.sleep(self.delay)
             if request.transport is None or request.transport.is_closing():
