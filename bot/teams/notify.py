@@ -9,6 +9,7 @@ across loops.
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 from botbuilder.core import CloudAdapterBase, TurnContext
@@ -29,9 +30,21 @@ class TeamsNotifier:
     def __init__(self, app: App, refs: RefStore, adapter: CloudAdapterBase, app_id: str) -> None:
         self.app, self.refs, self.adapter, self.app_id = app, refs, adapter, app_id
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """`pestbot serve`: the web server's loop, where the adapter also answers Teams' requests."""
         self.loop = loop
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        """The bound loop; without a web server (`pestbot worker`, `pestbot purge`) one of its own, in a
+        daemon thread, started at the first send."""
+        with self._lock:
+            if self.loop is None or self.loop.is_closed():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="teams-notifier", daemon=True).start()
+                self.loop = loop
+            return self.loop
 
     def send(self, target_kind: str, target: str, message: Message) -> str | None:
         """The posted activity's id; None when Teams has no reference for the target (retried later)."""
@@ -53,10 +66,7 @@ class TeamsNotifier:
         return self._run(self.post(ref, *activities(self.app, content, replies)))
 
     def _run(self, coro: Any) -> Any:
-        loop = self.loop
-        if loop is None or loop.is_closed():
-            coro.close()
-            raise RuntimeError("the Teams endpoint is not running")
+        loop = self._loop()
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -89,9 +99,9 @@ class TeamsNotifier:
     def delete(self, target_kind: str, target: str, activity_id: str) -> bool:
         """Retention: delete the bot's own post (the connector's DELETE activity); False when it cannot."""
         ref = self._ref(target_kind, target)
-        loop = self.loop
-        if ref is None or loop is None or loop.is_closed():
+        if ref is None:
             return False
+        loop = self._loop()
 
         async def remove() -> None:
             failed: list[Exception] = []

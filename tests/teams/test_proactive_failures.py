@@ -42,3 +42,35 @@ def test_a_failed_delete_posts_no_apology(teams, clock):
     [item] = purge_expired(teams.app, notifier=teams.web_app_notifier()).cases
     assert item.posts_deleted == 0 and item.posts_kept >= 1
     assert len(teams.connector.posted) == posted  # no "Er ging iets mis" anywhere
+
+
+def test_pestbot_worker_alone_delivers_to_teams(teams, database_url, tmp_path):
+    """Issue 15: the Teams notifier got its event loop only from the web server, which `pestbot worker` never
+    runs: every send raised "the Teams endpoint is not running" until the row was marked failed."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    assert teams.install_personal() in (200, 201) and teams.install_team() in (200, 201)
+    Chat(teams.app).script(INTAKE + FASE1 + FASE2)  # the summary waits in the outbox; no sweep here
+    assert not teams.connector.to(SAFETY)
+    env = {**os.environ, "PESTBOT_DATABASE_URL": database_url, "PESTBOT_TEAMS_INSECURE_DEV": "1",
+           "MICROSOFT_APP_TENANT_ID": "tenant-voorbeeldschool", "PESTBOT_WORKER_INTERVAL": "0.2"}
+    for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "MICROSOFT_APP_ID",
+                 "MICROSOFT_APP_PASSWORD", "PESTBOT_ENCRYPTION_KEY"):
+        env.pop(name, None)
+    worker = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env, cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not teams.connector.to(SAFETY) and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.1)
+        assert teams.connector.to(SAFETY), worker.stderr.read().decode()[-2000:] if worker.poll() else "no post"
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    [summary] = teams.connector.to(SAFETY)
+    assert "2B" in summary.text
+    [row] = [r for r in teams.rows("outbox") if r["target_kind"] == "channel"]
+    assert row["status"] == "sent"
