@@ -6,6 +6,7 @@ from typing import Protocol
 
 from flows.messages import Message
 from flows.model import REPLY
+from flows.ports import PartlyDelivered
 
 
 class PlatformNotifier(Protocol):
@@ -24,8 +25,25 @@ class CompositeNotifier:
         self.notifiers = notifiers
 
     def send(self, target_kind: str, target: str, message: Message) -> str:
-        """Deliver on every platform that knows the target; the ids as `slack:…,teams:…`."""
-        ids = [f"{n.platform}:{i}" for n in self.notifiers if (i := n.send(target_kind, target, message))]
+        """Deliver on every platform that knows the target; the ids as `slack:…,teams:…`. A platform where an
+        earlier attempt arrived (`message.delivered`) is not sent to again; when one platform fails and
+        another took the message, PartlyDelivered says which did, so that a retry posts only the rest."""
+        earlier = dict(tagged.partition(":")[::2] for tagged in (message.delivered or "").split(",") if tagged)
+        ids: list[str] = []
+        failure: Exception | None = None
+        for notifier in self.notifiers:
+            if earlier.get(notifier.platform):
+                ids.append(f"{notifier.platform}:{earlier[notifier.platform]}")
+                continue
+            try:
+                found = notifier.send(target_kind, target, message)
+            except Exception as exc:  # noqa: BLE001 - one platform's failure must not re-post the others
+                failure = failure or exc
+                continue
+            if found:
+                ids.append(f"{notifier.platform}:{found}")
+        if failure is not None:
+            raise PartlyDelivered(",".join(ids), failure) if ids else failure
         if not ids:
             raise NoRecipient(f"{target_kind}:{target}")
         return ",".join(ids)

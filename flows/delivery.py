@@ -15,12 +15,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from flows.messages import Message
 from flows.model import REPLY, OutboxMessage, Post
-from flows.ports import Notifier
+from flows.ports import Notifier, PartlyDelivered
 from flows.reminders import LEASE, fire_due_reminders
 from flows.services import App
 
@@ -76,7 +77,8 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
                     return found
             if item.kind == REPLY:
                 return notifier.reply(item.target, replies_of(item))  # type: ignore[attr-defined]
-            message = Message.model_validate(item.payload).model_copy(update={"delivery_key": key})
+            message = Message.model_validate(item.payload).model_copy(
+                update={"delivery_key": key, "delivered": item.platform_message_id})
             return notifier.send(item.target_kind, item.target, message)
         except Exception as exc:  # any platform error: recorded, retried later
             return exc
@@ -119,22 +121,33 @@ def record(app: App, token: str, items: list[OutboxMessage], results: list[str |
             if result is None:  # not tried in time: as if never claimed
                 row.attempts -= 1
             elif isinstance(result, Exception):
+                if isinstance(result, PartlyDelivered):  # kept: the retry sends only where it did not arrive
+                    _ledger(uow, row, result.delivered, finished)
+                    row.platform_message_id = result.delivered[:128]
+                    result = result.cause
                 row.failures += 1
                 row.last_error = type(result).__name__[:100]
                 row.next_attempt_at = finished + retry_after(row.failures)
                 row.status = "failed" if row.failures >= MAX_FAILURES else "pending"
                 log.warning("outbox %s: delivery failed (%s), failure %s", item.id, row.last_error, row.failures)
             else:
+                _ledger(uow, row, str(result), finished)
                 row.status, row.sent_at, row.platform_message_id = "sent", finished, str(result)[:128]
                 sent += 1
-                if row.case_id is not None:  # every post about a case, for the retention purge to delete
-                    uow.posts.add_many(posts_of(row, str(result), finished))
                 if row.kind == REPLY:
                     done.append(row)
         if done:
             uow.outbox.delete(done)
         uow.commit()
     return sent
+
+
+def _ledger(uow: Any, row: OutboxMessage, result: str, at: datetime) -> None:
+    """Every post about a case, for the retention purge to delete; an earlier partial attempt's posts once."""
+    if row.case_id is None:
+        return
+    before = {(p.platform, p.message_id) for p in posts_of(row, row.platform_message_id or "", at)}
+    uow.posts.add_many([p for p in posts_of(row, result, at) if (p.platform, p.message_id) not in before])
 
 
 NOT_AN_ID = frozenset({"", "slack", "teams", "ephemeral"})  # "sent, but nothing that can be deleted later"

@@ -26,6 +26,9 @@ class Message(BaseModel):
     # Set by the worker: the same key on every attempt to deliver one outbox row, so that a platform
     # notifier can tell whether an attempt that ended ambiguously did arrive.
     delivery_key: str | None = None
+    # Set by the worker on a retry: the platforms' ids of an earlier attempt that did arrive on some of them
+    # (`slack:ts`), so that a notifier for several platforms sends only where it did not arrive yet.
+    delivered: str | None = None
     # The language the text is in ("nl", "en"), so that a platform labels its buttons to match.
     language: str | None = None
     # A document the adapter may fetch for `case_id` and attach (the console writes it to a file): "dossier".

@@ -122,6 +122,15 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
 
+class PartlyDelivered(Exception):
+    """A send that arrived on some platforms and failed on others: `delivered` holds the ids that did
+    arrive (`slack:ts`); the worker keeps them and retries only the rest."""
+
+    def __init__(self, delivered: str, cause: Exception) -> None:
+        super().__init__(f"delivered on {delivered.split(':', 1)[0]}, failed elsewhere ({type(cause).__name__})")
+        self.delivered, self.cause = delivered, cause
+
+
 class Notifier(Protocol):
     """A platform's way to deliver a committed message; returns the platform's message id.
 

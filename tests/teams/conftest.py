@@ -141,7 +141,7 @@ class Teams:
         self.loop, self.wired, self.app, self.connector = loop, wired, wired.app, connector
         self.web_app, self.url = web_app, f"http://127.0.0.1:{port}/api/messages"
         self.ids = itertools.count(1)
-        [self.notifier] = web_app[NOTIFIER].notifiers  # the Teams notifier behind the composite
+        [self.notifier] = [n for n in web_app[NOTIFIER].notifiers if n.platform == "teams"]  # behind the composite
 
     def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> int:
         return post_bytes(self.url, json.dumps(activity).encode(), headers)
