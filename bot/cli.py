@@ -13,7 +13,7 @@ from bot.settings import Settings, database_url_for
 T = TypeVar("T")
 EXPECTED = {"bool_parsing": "verwacht 1 of 0", "int_parsing": "verwacht een geheel getal",
             "float_parsing": "verwacht een getal", "greater_than": "te klein", "greater_than_equal": "te klein",
-            "less_than_equal": "te groot", "less_than": "te groot"}
+            "less_than_equal": "te groot", "less_than": "te groot", "string_pattern_mismatch": "niet een van de keuzes"}
 
 app = typer.Typer(help="Pestbot: het pestprotocol van je school, stap voor stap in de chat.",
                   no_args_is_help=True, add_completion=False)
@@ -52,6 +52,13 @@ def _settings(db: str | None, config: Path | None) -> Settings:
 def _fail(message: str) -> None:
     typer.echo(message, err=True)
     raise typer.Exit(2)
+
+
+def _logging(settings: Settings) -> None:
+    """The long-running processes (serve, worker) log as PESTBOT_LOG_LEVEL and PESTBOT_LOG_FORMAT say."""
+    from bot.logsetup import configure
+
+    configure(settings.log_level, settings.log_format)
 
 
 def _build(settings: Settings, clock: Any):  # type: ignore[no-untyped-def]
@@ -116,6 +123,7 @@ def serve(
 
         wired = _build(settings, SystemClock())
         try:
+            _logging(settings)
             return serve_socket_mode(wired, env(SlackSettings), server)
         except (SourceError, ValueError, NotConfigured) as exc:
             return _fail(f"Pestbot kan niet starten:\n{exc}")
@@ -124,6 +132,7 @@ def serve(
         web_app = create_web_app(wired, server, env(SlackSettings), env(TeamsSettings))
     except (SourceError, NotConfigured) as exc:
         return _fail(f"Pestbot kan niet starten:\n{exc}")
+    _logging(settings)
     web.run_app(web_app, host=server.host, port=server.port, print=lambda text: typer.echo(text, err=True))
 
 
@@ -145,6 +154,7 @@ def worker(db: str | None = DbOption, config: Path | None = ConfigOption) -> Non
         notifier = create_web_app(wired, server, env(SlackSettings), env(TeamsSettings), run_worker=False)[NOTIFIER]
     except NotConfigured as exc:
         return _fail(f"Pestbot kan niet starten:\n{exc}")
+    _logging(settings)
     asyncio.run(run_forever(wired.app, notifier, server.worker_interval, server.worker_batch,
                             server.worker_concurrency, timedelta(seconds=server.worker_lease)))
 

@@ -15,7 +15,9 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default="sqlite:///pestbot.db", description="SQLAlchemy URL")
     config: Path = Field(default=EXAMPLE_CONFIG, description="the school's configuration file")
-    log_level: str = "WARNING"
+    log_level: str = Field(default="WARNING", pattern=r"^(?i:DEBUG|INFO|WARNING|ERROR)$",
+                           description="PESTBOT_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR")
+    log_format: str = Field(default="text", pattern=r"^(text|json)$", description="PESTBOT_LOG_FORMAT: text or json")
     # Fernet key(s), comma-separated, newest first (rotation): names and free text are encrypted with it.
     # Without it the embedded default keeps a key file beside the SQLite file; PESTBOT_PRODUCTION=1 requires it.
     encryption_key: str = Field(default="", repr=False, description="PESTBOT_ENCRYPTION_KEY")
