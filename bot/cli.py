@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
 
 import typer
 
+from bot.cli_support import build_app, dutch_counts, env, fail, start_logging
 from bot.settings import Settings, database_url_for
-
-T = TypeVar("T")
-EXPECTED = {"bool_parsing": "verwacht 1 of 0", "int_parsing": "verwacht een geheel getal",
-            "float_parsing": "verwacht een getal", "greater_than": "te klein", "greater_than_equal": "te klein",
-            "less_than_equal": "te groot", "less_than": "te groot", "string_pattern_mismatch": "niet een van de keuzes"}
 
 app = typer.Typer(help="Pestbot: het pestprotocol van je school, stap voor stap in de chat.",
                   no_args_is_help=True, add_completion=False)
@@ -26,20 +21,6 @@ DbOption = typer.Option(None, "--db", help="SQLite-bestand of database-URL (stan
 ConfigOption = typer.Option(None, "--config", help="het configuratiebestand van de school (standaard het voorbeeld)")
 
 
-def env(model: type[T]) -> T:
-    """Settings from the environment, or a Dutch message naming the variable that is not a setting (exit 2)."""
-    from pydantic import ValidationError
-
-    try:
-        return model()
-    except ValidationError as exc:
-        prefix = model.model_config.get("env_prefix", "")
-        wrong = "; ".join(f"{prefix}{'.'.join(map(str, e['loc'])).upper()}={e.get('input')!s:.40} "
-                          f"({EXPECTED.get(e['type'], e['msg'])})" for e in exc.errors())
-        _fail(f"Pestbot kan niet starten; een instelling klopt niet: {wrong}")
-        raise  # unreachable: _fail exits
-
-
 def _settings(db: str | None, config: Path | None) -> Settings:
     settings = env(Settings)
     if db:
@@ -47,33 +28,6 @@ def _settings(db: str | None, config: Path | None) -> Settings:
     if config:
         settings.config = config
     return settings
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
-
-
-def _logging(settings: Settings) -> None:
-    """The long-running processes (serve, worker) log as PESTBOT_LOG_LEVEL and PESTBOT_LOG_FORMAT say."""
-    from bot.logsetup import configure
-
-    configure(settings.log_level, settings.log_format)
-
-
-def _build(settings: Settings, clock: Any):  # type: ignore[no-untyped-def]
-    """The wired app, or a Dutch message and exit 2 (a config error, a wrong or missing key, an old schema)."""
-    from bot.keys import KeyProblem
-    from bot.wiring import build
-    from flows.yamlsource import SourceError
-    from storage.database import SchemaOutOfDate
-
-    try:
-        return build(settings.config, settings.database_url, clock)
-    except SourceError as exc:
-        return _fail(f"Pestbot kan niet starten; de configuratie klopt niet:\n{exc}")
-    except (KeyProblem, SchemaOutOfDate) as exc:
-        return _fail(f"Pestbot kan niet starten:\n{exc}")
 
 
 @app.command()
@@ -89,11 +43,11 @@ def chat(
 
     settings = _settings(db, config)
     clock = OffsetClock()
-    wired = _build(settings, clock)
+    wired = build_app(settings, clock)
     school = wired.app.school
     person = school.person(as_person) if as_person else school.with_role(Role.MENTOR)[0]
     if person is None:
-        return _fail(f"Onbekende persoon '{as_person}'. Kies uit: {', '.join(p.id for p in school.people)}.")
+        return fail(f"Onbekende persoon '{as_person}'. Kies uit: {', '.join(p.id for p in school.people)}.")
     console = Console(wired.app, clock, person.id, KeyValue(wired.app.uow), exports=settings.exports)
     console.run(input_lines(None if sys.stdin.isatty() else sys.stdin))
 
@@ -121,18 +75,18 @@ def serve(
     if socket_mode:
         from bot.slack.socket_mode import serve as serve_socket_mode
 
-        wired = _build(settings, SystemClock())
+        wired = build_app(settings, SystemClock())
         try:
-            _logging(settings)
+            start_logging(settings)
             return serve_socket_mode(wired, env(SlackSettings), server)
         except (SourceError, ValueError, NotConfigured) as exc:
-            return _fail(f"Pestbot kan niet starten:\n{exc}")
-    wired = _build(settings, SystemClock())
+            return fail(f"Pestbot kan niet starten:\n{exc}")
+    wired = build_app(settings, SystemClock())
     try:
         web_app = create_web_app(wired, server, env(SlackSettings), env(TeamsSettings))
     except (SourceError, NotConfigured) as exc:
-        return _fail(f"Pestbot kan niet starten:\n{exc}")
-    _logging(settings)
+        return fail(f"Pestbot kan niet starten:\n{exc}")
+    start_logging(settings)
     web.run_app(web_app, host=server.host, port=server.port, print=lambda text: typer.echo(text, err=True))
 
 
@@ -149,12 +103,12 @@ def worker(db: str | None = DbOption, config: Path | None = ConfigOption) -> Non
 
     settings = _settings(db, config)
     server = env(ServerSettings)
-    wired = _build(settings, SystemClock())
+    wired = build_app(settings, SystemClock())
     try:
         notifier = create_web_app(wired, server, env(SlackSettings), env(TeamsSettings), run_worker=False)[NOTIFIER]
     except NotConfigured as exc:
-        return _fail(f"Pestbot kan niet starten:\n{exc}")
-    _logging(settings)
+        return fail(f"Pestbot kan niet starten:\n{exc}")
+    start_logging(settings)
     asyncio.run(run_forever(wired.app, notifier, server.worker_interval, server.worker_batch,
                             server.worker_concurrency, timedelta(seconds=server.worker_lease)))
 
@@ -185,14 +139,14 @@ def db_upgrade(db: str | None = DbOption) -> None:
         upgrade(engine)
         check(engine)
     except KeyProblem as exc:
-        return _fail(f"De database is niet bijgewerkt:\n{exc}")
+        return fail(f"De database is niet bijgewerkt:\n{exc}")
     typer.echo("De database is bijgewerkt.")
 
 
 def _wired(db: str | None, config: Path | None):  # type: ignore[no-untyped-def]
     from bot.clock import SystemClock
 
-    return _build(_settings(db, config), SystemClock())
+    return build_app(_settings(db, config), SystemClock())
 
 
 @outbox_app.command("failed")
@@ -241,10 +195,10 @@ def export(
     from flows.dossier import export_dossier
 
     if fmt not in ("html", "pdf"):
-        return _fail("Kies --format html of --format pdf.")
+        return fail("Kies --format html of --format pdf.")
     result = export_dossier(_wired(db, config).app, as_person, case, fmt)
     if result is None:
-        return _fail("Geen toegang: die zaak bestaat niet of je bent er niet bij betrokken.")
+        return fail("Geen toegang: die zaak bestaat niet of je bent er niet bij betrokken.")
     typer.echo(f"Dossier geschreven: {_write(out or Path(result.filename), result.data)}")
 
 
@@ -260,11 +214,11 @@ def stats(
     from flows.stats import chart_series, parse_year, statistics, to_csv
 
     if year is not None and parse_year(year) is None:
-        return _fail("Schrijf het schooljaar als 2026-2027.")
+        return fail("Schrijf het schooljaar als 2026-2027.")
     app_ = _wired(db, config).app
     figures = statistics(app_, as_person, parse_year(year) if year else None)
     if figures is None:
-        return _fail("Geen toegang: de cijfers zijn voor de antipestcoördinator en het team sociale veiligheid.")
+        return fail("Geen toegang: de cijfers zijn voor de antipestcoördinator en het team sociale veiligheid.")
     content = app_.content(app_.school.person(as_person))
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / f"pestbot-stats-{figures.year}.csv"
@@ -286,14 +240,6 @@ def _platform_notifier(wired):  # type: ignore[no-untyped-def]
         return None
 
 
-COUNTED = {"answers": "antwoorden", "agreements": "afspraken", "events": "tijdlijn", "outbox": "berichten",
-           "reminders": "herinneringen", "students": "leerlingkoppelingen"}
-
-
-def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{COUNTED.get(k, k)} {v}" for k, v in counts.items())
-
-
 @app.command("purge")
 def purge(
     dry_run: bool = typer.Option(False, "--dry-run", help="alleen laten zien wat weg zou gaan"),
@@ -307,12 +253,12 @@ def purge(
     notifier = None if dry_run else _platform_notifier(wired)
     report = purge_expired(wired.app, as_person or BOT, notifier, dry_run)
     if report is None:
-        return _fail("Geen toegang: opschonen is voor de antipestcoördinator.")
+        return fail("Geen toegang: opschonen is voor de antipestcoördinator.")
     head = "Zou verwijderen" if dry_run else "Verwijderd"
     typer.echo(f"Bewaartermijn {wired.app.school.retention_months} maanden: gesloten vóór "
                f"{report.cutoff:%d-%m-%Y}. {head}: {len(report.cases)} zaak/zaken.")
     for item in report.cases:
-        counts = _counts(item.counts)
+        counts = dutch_counts(item.counts)
         typer.echo(f"  zaak {item.case_id} (gesloten {item.closed_at:%d-%m-%Y}): {counts}; berichten in de chat "
                    f"verwijderd {item.posts_deleted}, niet verwijderd {item.posts_kept}")
     if not dry_run:
@@ -332,12 +278,12 @@ def erase_student(
 
     report = erase(_wired(db, config).app, as_person, name)
     if report is None:
-        return _fail("Geen toegang: wissen is voor de antipestcoördinator.")
+        return fail("Geen toegang: wissen is voor de antipestcoördinator.")
     if not report.found:
-        return _fail("Geen leerling met precies deze naam in de zaken; er is niets gewist. Controleer de "
+        return fail("Geen leerling met precies deze naam in de zaken; er is niets gewist. Controleer de "
                      "schrijfwijze (volledige naam).")
     for case_id, where in report.cases.items():
-        typer.echo(f"  zaak {case_id}: " + _counts(where))
+        typer.echo(f"  zaak {case_id}: " + dutch_counts(where))
     typer.echo(f"Gewist in {len(report.cases)} zaak/zaken.")
     for case_id, first, times in report.undecided:
         typer.echo(f"  Niet gewist, beslis zelf: in zaak {case_id} staat de voornaam '{first}' nog {times} keer; "
@@ -358,7 +304,7 @@ def inzage(
     wired = _wired(db, config)
     doc = access_request(wired.app, as_person, name)
     if doc is None:
-        return _fail("Geen toegang: inzageverzoeken zijn voor de antipestcoördinator.")
+        return fail("Geen toegang: inzageverzoeken zijn voor de antipestcoördinator.")
     data = wired.app.renderers["pdf"](doc) if out.suffix.lower() == ".pdf" else to_html(doc)
     typer.echo(f"Inzage geschreven: {_write(out, data)}")
 
@@ -387,7 +333,7 @@ def key_rotate(db: str | None = DbOption) -> None:
         done = rotation(settings.database_url, settings.encryption_key, settings.production,
                         lambda table, count: typer.echo(f"  {table}: {count}"))
     except KeyProblem as exc:
-        return _fail(f"De sleutel is niet gewisseld:\n{exc}")
+        return fail(f"De sleutel is niet gewisseld:\n{exc}")
     typer.echo(f"Opnieuw versleuteld: {done} waarden. " + (
         "Zet nu alleen de nieuwe sleutel in PESTBOT_ENCRYPTION_KEY." if settings.encryption_key else
         "Het sleutelbestand bevat nu alleen de nieuwe sleutel."))
@@ -405,7 +351,7 @@ def check_config(config: Path | None = ConfigOption) -> None:
         school = load_school(settings.config)
         load_content()
     except SourceError as exc:
-        return _fail(f"De configuratie klopt niet:\n{exc}")
+        return fail(f"De configuratie klopt niet:\n{exc}")
     typer.echo(f"In orde: {school.name}, {len(school.people)} personen, {len(school.departments)} afdelingen.")
 
 

@@ -1,0 +1,64 @@
+"""What every `pestbot` command shares: settings from the environment, a Dutch message and exit 2 instead of
+a traceback, the wired app, logging for the long-running processes, counts in Dutch."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import typer
+
+from bot.settings import Settings
+
+T = TypeVar("T")
+EXPECTED = {"bool_parsing": "verwacht 1 of 0", "int_parsing": "verwacht een geheel getal",
+            "float_parsing": "verwacht een getal", "greater_than": "te klein", "greater_than_equal": "te klein",
+            "less_than_equal": "te groot", "less_than": "te groot", "string_pattern_mismatch": "niet een van de keuzes"}
+
+
+def fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+def env(model: type[T]) -> T:
+    """Settings from the environment, or a Dutch message naming the variable that is not a setting (exit 2)."""
+    from pydantic import ValidationError
+
+    try:
+        return model()
+    except ValidationError as exc:
+        prefix = model.model_config.get("env_prefix", "")
+        wrong = "; ".join(f"{prefix}{'.'.join(map(str, e['loc'])).upper()}={e.get('input')!s:.40} "
+                          f"({EXPECTED.get(e['type'], e['msg'])})" for e in exc.errors())
+        fail(f"Pestbot kan niet starten; een instelling klopt niet: {wrong}")
+        raise  # unreachable: fail() exits
+
+
+def start_logging(settings: Settings) -> None:
+    """The long-running processes (serve, worker) log as PESTBOT_LOG_LEVEL and PESTBOT_LOG_FORMAT say."""
+    from bot.logsetup import configure
+
+    configure(settings.log_level, settings.log_format)
+
+
+def build_app(settings: Settings, clock: Any):  # type: ignore[no-untyped-def]
+    """The wired app, or a Dutch message and exit 2 (a config error, a wrong or missing key, an old schema)."""
+    from bot.keys import KeyProblem
+    from bot.wiring import build
+    from flows.yamlsource import SourceError
+    from storage.database import SchemaOutOfDate
+
+    try:
+        return build(settings.config, settings.database_url, clock)
+    except SourceError as exc:
+        return fail(f"Pestbot kan niet starten; de configuratie klopt niet:\n{exc}")
+    except (KeyProblem, SchemaOutOfDate) as exc:
+        return fail(f"Pestbot kan niet starten:\n{exc}")
+
+
+COUNTED = {"answers": "antwoorden", "agreements": "afspraken", "events": "tijdlijn", "outbox": "berichten",
+           "reminders": "herinneringen", "students": "leerlingkoppelingen"}
+
+
+def dutch_counts(found: dict[str, int]) -> str:
+    return ", ".join(f"{COUNTED.get(k, k)} {v}" for k, v in found.items())
