@@ -30,10 +30,22 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+def _readyz(wired: Wired, server: ServerSettings):  # type: ignore[no-untyped-def]
+    from bot.health import answer, readiness
+
+    max_age = timedelta(seconds=max(60.0, 3 * server.worker_interval))
+
+    async def readyz(request: web.Request) -> web.Response:
+        status, body = answer(await asyncio.to_thread(readiness, wired.app, wired.engine, max_age))
+        return web.json_response(body, status=status)
+    return readyz
+
+
 def create_web_app(wired: Wired, server: ServerSettings, slack: SlackSettings, teams: TeamsSettings,
                    run_worker: bool = True) -> web.Application:
     web_app = web.Application(client_max_size=MAX_BODY, handler_args=handler_args())
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", _readyz(wired, server))
     notifiers: list[PlatformNotifier] = []
     if (slack.bot_token or slack.client_id) and not slack.signing_secret:
         raise NotConfigured("SLACK_SIGNING_SECRET ontbreekt: zonder kan niemand controleren dat een verzoek van Slack "

@@ -27,13 +27,26 @@ def sweep(app: App, notifier: Notifier, batch: int = 64, concurrency: int = 8,
 
 async def run_forever(app: App, notifier: Notifier, interval: float, batch: int = 64, concurrency: int = 8,
                       lease: timedelta = LEASE) -> None:
-    """Sweep; while there is work, sweep again at once; when idle, wait `interval` seconds."""
+    """Sweep; while there is work, sweep again at once; when idle, wait `interval` seconds. A failing sweep
+    (the database gone, say) is logged once, by its error type only (a statement's parameters may name a
+    child), and retried with a growing pause (at most a minute) until one succeeds again."""
+    from bot.health import Heart
+
+    heart, failures = Heart(app), 0
     while True:
         try:
             fired, sent = await asyncio.to_thread(sweep, app, notifier, batch, concurrency, lease)
+            await asyncio.to_thread(heart.beat)
+            if failures:
+                log.warning("worker sweeps again after %s failed ones", failures)
+                failures = 0
             if fired or sent:
                 log.info("worker: %s reminders fired, %s messages sent", fired, sent)
                 continue
-        except Exception:  # keep going: the next sweep retries what is still pending
-            log.exception("worker sweep failed")
+        except Exception as exc:  # noqa: BLE001 - keep going: the next sweep retries what is still pending
+            failures += 1
+            if failures == 1:
+                log.error("worker sweep failed (%s); retrying", type(exc).__name__)
+            await asyncio.sleep(min(60.0, interval * 2 ** min(failures, 6)))
+            continue
         await asyncio.sleep(interval)
