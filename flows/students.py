@@ -27,9 +27,15 @@ def named_in(case: Case) -> list[tuple[str, str]]:
     found: dict[tuple[str, str], None] = {}
     for role in STUDENT_QUESTIONS:
         for name in case.value(role) or []:
-            if isinstance(name, str) and name.strip():
+            if isinstance(name, str) and name.strip() and not _marker(name):
                 found[(" ".join(name.split()), role)] = None
     return list(found)
+
+
+def _marker(name: str) -> bool:
+    """"[verwijderd]" where an erased child's name was: no child to link."""
+    text = name.strip()
+    return text.startswith("[") and text.endswith("]")
 
 
 def links(case: Case, fingerprint: Callable[[str], str]) -> list[tuple[str, str, str]]:

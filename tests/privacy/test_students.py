@@ -88,3 +88,12 @@ def test_the_retention_purge_forgets_a_student_no_remaining_case_names(app, cloc
     with app.uow() as uow:
         assert sorted(s.name for s in uow.students.all()) == ["Bram Smit", "Cas Peters"]
         assert uow.students.case_ids(uow.students.all()[0].id) == [kept]
+
+
+def test_an_erased_name_does_not_come_back_as_a_record(app):
+    report_case(app, "jdevries", "2B", "Anna de Vries", "Bram Smit", "Uitlachen")
+    erase_student(app, COORDINATOR, "Anna de Vries")
+    erase_student(app, COORDINATOR, "Bram Smit")  # the case now names no known child
+    inzage(app, COORDINATOR, "Cas Peters")  # links older cases again: "[verwijderd]" is nobody
+    with app.uow() as uow:
+        assert uow.students.all() == []
