@@ -30,13 +30,19 @@ def _one_case() -> tuple:  # type: ignore[type-arg]
 
 
 @cache
-def _claim_statement(dialect: str) -> sa.Insert:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING key, built once per dialect (both have it)."""
+def insert_ignoring(table: sa.Table, dialect: str) -> sa.Insert:
+    """INSERT … ON CONFLICT DO NOTHING, built once per table and dialect (SQLite and PostgreSQL both have it)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(receipts).on_conflict_do_nothing().returning(receipts.c.key)  # type: ignore[return-value]
+    return insert(table).on_conflict_do_nothing()  # type: ignore[return-value]
+
+
+@cache
+def _claim_statement(dialect: str) -> sa.Insert:
+    """The receipt claim: INSERT … ON CONFLICT DO NOTHING RETURNING key."""
+    return insert_ignoring(receipts, dialect).returning(receipts.c.key)
 
 
 def _insert_rows(session: Session, table: sa.Table, objects: list[object], **defaults: object) -> None:

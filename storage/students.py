@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from flows.model import Student
+from storage.repositories import insert_ignoring
 from storage.tables import case_students, students
-
-
-@cache
-def _insert_new(dialect: str, links: bool = False) -> sa.Insert:
-    """INSERT … ON CONFLICT DO NOTHING into students (or case_students), once per dialect."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(case_students if links else students).on_conflict_do_nothing()  # type: ignore[return-value]
 
 
 class StudentRepository:
@@ -41,7 +31,7 @@ class StudentRepository:
             # Two turns naming one new child at the same moment: the second insert yields to the first
             # (ON CONFLICT DO NOTHING), and both then link the one record.
             connection = self.session.connection()
-            statement = _insert_new(connection.dialect.name)
+            statement = insert_ignoring(students, connection.dialect.name)
             connection.execute(statement, [{"id": uuid.uuid4().hex, "key": key, "name": name,
                                             "class_name": class_name, "created_at": now} for key, name in new.items()])
             known |= {s.key: s.id for s in self._students(students.c.key.in_(set(new)))}
@@ -49,7 +39,7 @@ class StudentRepository:
         rows = {(known[key], role) for key, _name, role in entries}
         if rows:  # a concurrent turn on this case may link the same: its version check decides who stays
             connection = self.session.connection()
-            connection.execute(_insert_new(connection.dialect.name, links=True), [
+            connection.execute(insert_ignoring(case_students, connection.dialect.name), [
                 {"case_id": case_id, "student_id": student_id, "role": role} for student_id, role in sorted(rows)])
 
     def find(self, key: str) -> Student | None:

@@ -124,11 +124,7 @@ class Submit:
     value: str
     card: str | None
     asked: str | None = None
-    label: str | None = None
-
-    @property
-    def typed(self) -> bool:
-        return self.label is None
+    label: str | None = None  # None: a typed answer
 
 
 def _shown(value: Any) -> str | None:
