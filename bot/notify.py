@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from flows.messages import Message
@@ -60,7 +61,7 @@ class CompositeNotifier:
         platform = target.partition(":")[0]
         return next((n for n in self.notifiers if n.platform == platform and hasattr(n, "reply")), None)
 
-    def delivered(self, target_kind: str, target: str, key: str) -> str | None:
+    def delivered(self, target_kind: str, target: str, key: str, since: datetime | None = None) -> str | None:
         """Did a message with this delivery key arrive? Asked after a send that ended ambiguously.
 
         Only when every platform that takes this target can tell, and each says yes, is the answer yes;
@@ -69,14 +70,12 @@ class CompositeNotifier:
         if target_kind == REPLY:  # only the platform the turn came from can tell
             owner = self._owner(target)
             ask = getattr(owner, "delivered", None)
-            found_id = ask(target_kind, target, key) if ask else None
+            found_id = ask(target_kind, target, key, since=since) if ask else None
             return f"{owner.platform}:{found_id}" if found_id else None  # type: ignore[union-attr]
-        found = []
-        for notifier in self.notifiers:
-            ask = getattr(notifier, "delivered", None)
-            if ask is None:
-                return None
-            found.append((notifier.platform, ask(target_kind, target, key)))
+        if not all(hasattr(n, "delivered") for n in self.notifiers):
+            return None  # a platform that cannot tell: the send itself skips what is known to have arrived
+        found = [(n.platform, n.delivered(target_kind, target, key, since=since))  # type: ignore[attr-defined]
+                 for n in self.notifiers]
         ids = [f"{platform}:{i}" for platform, i in found if i]
         return ",".join(ids) if ids and len(ids) == len(found) else None
 

@@ -4,9 +4,9 @@ A turn's own replies are outbox rows too (kind "reply", flows/services.py): the 
 them sends them at once (`deliver_replies`); the worker sends those a dead request left behind.
 
 A failed send is retried with backoff; after the last try the row is marked failed (the overview
-shows it, `pestbot outbox retry` sends it again). The platform's message id is stored. A claim that
-ended ambiguously (the worker died mid-send) asks the notifier whether the message arrived before
-sending it again.
+shows it, `pestbot outbox retry` sends it again). The platform's message id is stored. Before any retry
+(the worker died mid-send, or the send failed in a way that may still have posted: a timeout, a 500 after
+the post) the notifier is asked whether the message arrived.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
         uow.commit()
     if not claimed:
         return 0
-    ambiguous = {c.id for c in claimed if c.ambiguous}
+    unsure(claimed, items)
 
     # No send starts after half the lease: past that, another worker may take the claim over and send
     # the same message. What is left is given back untouched and sent by the next sweep.
@@ -71,14 +71,15 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
             return None
         key = delivery_key(item)
         try:
-            if item.id in ambiguous and hasattr(notifier, "delivered"):
-                found = notifier.delivered(item.target_kind, item.target, key)
+            if item.unsure and hasattr(notifier, "delivered"):
+                found = notifier.delivered(item.target_kind, item.target, key, since=item.created_at)
                 if found:
                     return found
             if item.kind == REPLY:
                 return notifier.reply(item.target, replies_of(item))  # type: ignore[attr-defined]
-            message = Message.model_validate(item.payload).model_copy(
-                update={"delivery_key": key, "delivered": item.platform_message_id})
+            message = Message.model_validate(item.payload).model_copy(update={
+                "delivery_key": key, "delivered": item.platform_message_id,
+                "unsure_since": item.created_at if item.unsure else None})
             return notifier.send(item.target_kind, item.target, message)
         except Exception as exc:  # any platform error: recorded, retried later
             return exc
@@ -97,10 +98,12 @@ def delivery_key(item: OutboxMessage) -> str:
 
 
 def replies_of(item: OutboxMessage) -> list[Message]:
-    """A reply row's messages, in order; the first carries the row's delivery key."""
-    key = delivery_key(item)
+    """A reply row's messages, in order; the first carries the row's delivery key (and, when an earlier
+    attempt may have posted them, `unsure_since`)."""
+    key, since = delivery_key(item), (item.created_at if item.unsure else None)
     replies = [Message.model_validate(r) for r in item.payload.get("replies") or []]
-    return [r.model_copy(update={"delivery_key": key}) if i == 0 else r for i, r in enumerate(replies)]
+    return [r.model_copy(update={"delivery_key": key, "unsure_since": since}) if i == 0 else r
+            for i, r in enumerate(replies)]
 
 
 def record(app: App, token: str, items: list[OutboxMessage], results: list[str | Exception | None],
@@ -167,12 +170,20 @@ def posts_of(row: OutboxMessage, result: str, at: datetime) -> list[Post]:
 def claim_replies(app: App, target: str) -> tuple[str, list[OutboxMessage]]:
     """The undelivered replies to one conversation (`target`), oldest first, claimed for this process:
     the request that just committed its turn takes its own replies at once, and those an earlier request
-    left behind when it died."""
+    left behind when it died or failed to send."""
     with app.uow() as uow:
         token, claimed = uow.outbox.claim_replies(target, app.clock.now(), app.reply_lease)
         items = uow.outbox.load([c.id for c in claimed]) if claimed else []
         uow.commit()
+    unsure(claimed, items)
     return token, items
+
+
+def unsure(claimed: list[Any], items: list[OutboxMessage]) -> None:
+    """Mark the rows an earlier attempt may have posted (`Claimed.ambiguous`): they are looked up first."""
+    ambiguous = {c.id for c in claimed if c.ambiguous}
+    for item in items:
+        item.unsure = item.id in ambiguous
 
 
 def deliver_replies(app: App, target: str, send: Callable[[list[Message]], str]) -> int:
@@ -180,7 +191,8 @@ def deliver_replies(app: App, target: str, send: Callable[[list[Message]], str])
     replies, returning its message id); record each outcome as the worker does. The number sent.
 
     Called by the platform adapter right after a turn that queued its replies (`Replies.queued`), and on
-    a redelivery of a turn that was committed already: whatever it did not send yet is sent now, once."""
+    a redelivery of a turn that was committed already: whatever it did not send yet is sent now, once.
+    A reply an earlier request may have posted before it failed or died carries `unsure_since`."""
     token, items = claim_replies(app, target)
     if not items:
         return 0

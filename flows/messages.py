@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +30,10 @@ class Message(BaseModel):
     # Set by the worker on a retry: the platforms' ids of an earlier attempt that did arrive on some of them
     # (`slack:ts`), so that a notifier for several platforms sends only where it did not arrive yet.
     delivered: str | None = None
+    # Set by the worker on a retry after an attempt whose outcome is unknown (it died mid-send, a 500 or a
+    # timeout after the post): when the row was committed. A platform that can look its posts up posts only
+    # the parts that did not arrive (bot/slack/notify.py); others send the whole message again.
+    unsure_since: datetime | None = None
     # The language the text is in ("nl", "en"), so that a platform labels its buttons to match.
     language: str | None = None
     # A document the adapter may fetch for `case_id` and attach (the console writes it to a file): "dossier".

@@ -179,6 +179,8 @@ class Post:
 class OutboxMessage:
     """A message committed with the case, delivered afterwards by the worker."""
 
+    unsure = False  # set when claimed: an earlier attempt may have posted it (flows/delivery.claim_replies)
+
     def __init__(self, case_id: str | None, target_kind: str, target: str, kind: str,
                  payload: dict[str, Any], created_at: datetime) -> None:
         self.case_id = case_id

@@ -134,9 +134,10 @@ class PartlyDelivered(Exception):
 class Notifier(Protocol):
     """A platform's way to deliver a committed message; returns the platform's message id.
 
-    A notifier may also have `delivered(target_kind, target, delivery_key) -> str | None`: the id of a
-    message with that key that did arrive. The worker asks it before sending again after an attempt
-    that ended in neither success nor a recorded failure (the worker died mid-send).
+    A notifier may also have `delivered(target_kind, target, delivery_key, since) -> str | None`: the id of
+    a message with that key that did arrive, posted after `since` (when the row was committed). The worker
+    asks it before sending again after any attempt that did not end in a success: the worker died
+    mid-send, or the send failed in a way that may still have posted (a timeout, a 500 after the post).
 
     A notifier may also have `delete(target_kind, target, platform_message_id) -> bool`: remove a post the
     bot made (retention and erasure). True when it is gone; False or an exception when the platform does not

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 @dataclass(frozen=True)
 class Claimed:
     id: int
-    ambiguous: bool  # an earlier claim ended in neither success nor a recorded failure
+    # An earlier attempt did not end in a success: the worker died mid-send, or the send failed, which may
+    # still have arrived (a timeout, or a 500 after the platform posted). Ask the platform before sending.
+    ambiguous: bool
 
 
 def _pick(session: Session, table: sa.Table, ready: sa.ColumnElement[bool], order: sa.Column, limit: int) -> sa.Select:
@@ -41,7 +43,7 @@ def claim(session: Session, table: sa.Table, ready: sa.ColumnElement[bool], orde
     stmt = (sa.update(table).where(table.c.id.in_(_pick(session, table, sa.and_(ready, free), order, limit)))
             .values(**values).returning(*returning))
     rows = session.execute(stmt).all()
-    claimed = [Claimed(row[0], len(row) > 2 and row[1] - 1 > row[2]) for row in rows]
+    claimed = [Claimed(row[0], len(row) > 2 and (row[1] - 1 > row[2] or row[2] > 0)) for row in rows]
     return token, sorted(claimed, key=lambda c: c.id)
 
 

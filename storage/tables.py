@@ -134,7 +134,8 @@ outbox = sa.Table(
     sa.Column("sent_at", UTCDateTime(), nullable=True),
     sa.Column("platform_message_id", sa.String(128), nullable=True),
     # Claims: a worker takes a row for `lease_until`; attempts counts claims, failures the failed sends,
-    # so a claim that ended in neither (the worker died mid-send) is recognisable as ambiguous.
+    # so a claim that ended in neither (the worker died mid-send) is recognisable as ambiguous; so is any
+    # retry after a failure, whose send may have arrived all the same (storage/claims.py).
     sa.Column("claim_token", sa.String(32), nullable=True),
     sa.Column("lease_until", UTCDateTime(), nullable=True),
     sa.Column("failures", sa.Integer(), nullable=False, default=0),

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.server import NotConfigured
 from bot.settings import SlackSettings
+from bot.slack.client import web_client
 from bot.slack.listeners import register
 from bot.slack.notify import SlackNotifier
 from bot.slack.people import People
@@ -59,10 +60,10 @@ def build(wired: Wired, settings: SlackSettings, socket_mode: bool = False) -> S
 
         oauth = oauth_settings(wired.app, wired.engine, settings)
         bolt = BoltApp(signing_secret=settings.signing_secret, oauth_settings=oauth,
-                       client=WebClient(base_url=settings.api_url), **common)
+                       client=web_client(base_url=settings.api_url), **common)
         client = installed_client(wired.app, oauth, settings)
     else:
-        web = WebClient(token=settings.bot_token, base_url=settings.api_url)
+        web = web_client(settings.bot_token, settings.api_url)
         bolt = BoltApp(client=web, signing_secret=settings.signing_secret or None,
                        request_verification_enabled=not socket_mode, **common)
         client = lambda: web

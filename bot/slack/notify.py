@@ -7,19 +7,18 @@ An error of the Web API raises, so the worker retries the row later.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import render
+from bot.slack.history import complete, find_parts, tagged
 from bot.slack.people import People
 from flows.messages import Message
 from flows.model import REPLY
 from flows.school import Person
 from flows.services import App
-
-
-METADATA_EVENT = "pestbot_delivery"
 
 
 class SlackNotifier:
@@ -51,8 +50,7 @@ class SlackNotifier:
 
     def _channel(self, client: WebClient, target_kind: str, target: str) -> str | None:
         if target_kind == REPLY:
-            kind, _, rest = target.removeprefix(PREFIX).partition(":")
-            return rest if kind == "im" else dm_channel(client, rest) if kind == "dm" else None  # ephemeral: none
+            return reply_channel(client, target)
         if target_kind == "channel":
             return self.app.school.safety_channel.slack_channel if target == "safety" else None
         person = self.app.school.person(target)
@@ -70,20 +68,16 @@ class SlackNotifier:
         except SlackApiError:
             return False
 
-    def delivered(self, target_kind: str, target: str, key: str) -> str | None:
-        """The `ts` of a message we posted with this delivery key, if Slack has it (after a crash mid-send).
-
-        Each first post carries the key as message metadata; the channel's recent history is searched.
-        """
+    def delivered(self, target_kind: str, target: str, key: str, since: datetime | None = None) -> str | None:
+        """The `ts` of every post of the message with this delivery key (`ts+ts`), if Slack has them all:
+        asked before a retry, when an earlier attempt may have posted (a crash mid-send, a 500 or a timeout
+        after Slack took the post). None when any part is missing: then the whole message is sent again
+        (a part possibly twice beats a part lost)."""
         client = self.client()
         channel = self._channel(client, target_kind, target) if client else None
         if channel is None:
             return None
-        history = client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
-        for found in history.get("messages") or []:
-            if ((found.get("metadata") or {}).get("event_payload") or {}).get("key") == key:
-                return found.get("ts")
-        return None
+        return complete(find_parts(client, channel, key, since))
 
 
 PREFIX = "slack:"
@@ -102,26 +96,26 @@ def reply_address(user_id: str, channel_id: str | None) -> str:
 
 def post_turn(client: WebClient, target: str, replies: list[Message], app: App) -> str:
     """One turn's replies, in the order given, to a `reply_address`; the `ts` of every post (`ts+ts`), or
-    "ephemeral" for posts only their reader sees (they cannot be deleted, and go by themselves). The first
-    post carries the delivery key (message metadata), so that `delivered` finds it after a crash."""
+    "ephemeral" for posts only their reader sees (they cannot be deleted, and go by themselves). Every post
+    carries the delivery key and its part (message metadata), so that `delivered` finds them all again."""
     kind, _, rest = target.removeprefix(PREFIX).partition(":")
     if kind == "eph":
         channel, _, user = rest.partition(":")
     else:
         channel, user = (rest if kind == "im" else dm_channel(client, rest)), None
-    posted: list[str] = []
-    for reply in replies:
-        content = (reply.language and app.contents.get(reply.language)) or app.content(None)
-        for args in render.posts(reply, content):
-            if user is not None:
-                client.chat_postEphemeral(channel=channel, user=user, **args)
-                continue
-            if not posted and reply.delivery_key:
-                args = {**args, "metadata": {"event_type": METADATA_EVENT,
-                                             "event_payload": {"key": reply.delivery_key}}}
-            posted.append(client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False,
-                                                  **args)["ts"])
-    return "+".join(posted) or ("ephemeral" if user is not None else "slack")
+    posts = [args for reply in replies
+             for args in render.posts(reply, (reply.language and app.contents.get(reply.language)) or app.content(None))]
+    if user is not None:
+        for args in posts:
+            client.chat_postEphemeral(channel=channel, user=user, **args)
+        return "ephemeral"
+    return "+".join(post_parts(client, channel, posts, replies[0] if replies else None)) or "slack"
+
+
+def reply_channel(client: WebClient, target: str) -> str | None:
+    """The channel of a `reply_address`, where its posts can be looked up; ephemeral posts have none."""
+    kind, _, rest = target.removeprefix(PREFIX).partition(":")
+    return rest if kind == "im" else dm_channel(client, rest) if kind == "dm" else None
 
 
 def dm_channel(client: WebClient, user_id: str) -> str:
@@ -138,10 +132,15 @@ def post(client: WebClient, channel: str, message: Message, app: App, people: Pe
         user_id = people.user_id(who, client) if who else None
         return f"<@{user_id}>" if user_id else render.escape(who.name if who else person_id)
 
-    posted: list[str] = []
-    for args in render.posts(message, content, mention, details=details):
-        if not posted and message.delivery_key:  # lets `delivered` find it again after a crash
-            args = {**args, "metadata": {"event_type": METADATA_EVENT, "event_payload": {"key": message.delivery_key}}}
-        posted.append(client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **args)["ts"])
-    return "+".join(posted)
+    return "+".join(post_parts(client, channel, render.posts(message, content, mention, details=details), message))
+
+
+def post_parts(client: WebClient, channel: str, posts: list[dict], first: Message | None) -> list[str]:
+    """Post a message's parts, each tagged with the delivery key; the `ts` of each. On a retry whose earlier
+    attempt may have posted (`unsure_since`), the parts Slack has already are looked up and not posted again."""
+    key = first.delivery_key if first else None
+    earlier = find_parts(client, channel, key, first.unsure_since) if key and first and first.unsure_since else {}
+    return [earlier.get(part) or client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False,
+                                                         **tagged(args, key, part, len(posts)))["ts"]
+            for part, args in enumerate(posts)]
 

@@ -29,6 +29,7 @@ from slack_sdk.oauth.installation_store import Bot, Installation, InstallationSt
 from slack_sdk.oauth.state_store import OAuthStateStore
 
 from bot.settings import SlackSettings
+from bot.slack.client import web_client
 from flows.services import App, refuse_outsider
 from storage.slack_store import OAuthNonces, SlackInstalls
 
@@ -148,7 +149,7 @@ def undo_outside(app: App, settings: SlackSettings) -> Callable[[Installation], 
         if not installation.bot_token:
             return
         try:
-            WebClient(token=installation.bot_token, base_url=settings.api_url).apps_uninstall(
+            web_client(installation.bot_token, settings.api_url).apps_uninstall(
                 client_id=settings.client_id, client_secret=settings.client_secret)
         except (SlackApiError, SlackClientError, OSError) as error:
             log.warning("could not uninstall Pestbot from another workspace: %s", type(error).__name__)
@@ -161,6 +162,6 @@ def installed_client(app: App, oauth: OAuthSettings, settings: SlackSettings) ->
 
     def client() -> WebClient | None:
         data = store.rows.newest_of(app.school.slack_workspaces)
-        return WebClient(token=data["bot_token"], base_url=settings.api_url) if data else None
+        return web_client(data["bot_token"], settings.api_url) if data else None
 
     return client

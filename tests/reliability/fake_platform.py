@@ -100,5 +100,5 @@ class HttpNotifier:
         body = json.dumps({"key": message.delivery_key, "target": f"{target_kind}:{target}"}).encode()
         return self._call("POST", "/send", body)["id"]
 
-    def delivered(self, target_kind: str, target: str, key: str) -> str | None:
+    def delivered(self, target_kind: str, target: str, key: str, since=None) -> str | None:  # type: ignore[no-untyped-def]
         return self._call("GET", f"/delivered?key={key}")["id"]

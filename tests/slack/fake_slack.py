@@ -48,7 +48,13 @@ class FakeSlack:
         self.emails: dict[str, str] = {}  # Slack user id → e-mail address (users.info, users.lookupByEmail)
         self.errors: dict[str, str] = {}  # method → the error Slack answers it with ({"ok": false, "error": …})
         self.installing_team = TEAM  # the workspace an OAuth installation is for (oauth.v2.access)
-        self._ts = itertools.count(1)
+        # Methods that are carried out and then answered with HTTP 500, as a Slack that fails after doing
+        # the work (method → how many more calls): the caller cannot tell whether its post arrived.
+        self.lost_answers: dict[str, int] = {}
+        self.dropped_answers: dict[str, int] = {}  # … or the connection closes without an answer
+        self.now = time.time  # Slack's clock: a message's ts is the time it was posted (seconds.micro)
+        self._last_ts = 0.0
+        self._ids = itertools.count(1)
         self._lock = threading.Lock()
         fake = self
 
@@ -68,9 +74,13 @@ class FakeSlack:
                                    alive=lambda: _alive(self.connection))
                 if body is None:
                     return  # the caller died during the delay: Slack never got the call
-                data = json.dumps(body).encode()
+                if fake.lose_answer(method, fake.dropped_answers):
+                    self.close_connection = True
+                    return  # done, and no answer at all: the caller sees the connection close
+                status = 500 if fake.lose_answer(method) else 200
+                data = json.dumps(body if status == 200 else {"ok": False, "error": "internal_error"}).encode()
                 try:
-                    self.send_response(200)
+                    self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
@@ -108,10 +118,23 @@ class FakeSlack:
         time.sleep(self.hangs.get(method, 0))
         return body
 
+    def lose_answer(self, method: str, which: dict[str, int] | None = None) -> bool:
+        which = self.lost_answers if which is None else which
+        with self._lock:
+            if which.get(method, 0) <= 0:
+                return False
+            which[method] -= 1
+            return True
+
+    def _next_ts(self) -> str:
+        with self._lock:
+            self._last_ts = max(round(self.now(), 6), round(self._last_ts + 0.000001, 6))
+            return f"{self._last_ts:.6f}"
+
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method in self.errors:
             return {"ok": False, "error": self.errors[method]}
-        ts = f"1700000000.{next(self._ts):06d}"
+        ts = self._next_ts()
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": TEAM, "user": "pestbot",
                     "team": "Voorbeeldschool", "url": "https://school.slack.com/"}
@@ -123,17 +146,13 @@ class FakeSlack:
             return {"ok": True, "channel": params["channel"], "ts": params["ts"], "text": params.get("text", ""),
                     "message": {"text": params.get("text", ""), "blocks": params.get("blocks") or []}}
         if method == "conversations.history":
-            with self._lock:
-                posted = [c for c in self.calls if c.method == "chat.postMessage"
-                          and c.params.get("channel") == params.get("channel") and c.response.get("ok")]
-            return {"ok": True, "messages": [{"ts": c.response["ts"], "text": c.params.get("text", ""),
-                                              "metadata": c.params.get("metadata")} for c in reversed(posted)]}
+            return self._history(params)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "?"))[1:]}}
         if method in ("views.open", "views.publish", "views.update"):
-            return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **(params.get("view") or {})}}
+            return {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **(params.get("view") or {})}}
         if method == "users.info":
             user = params.get("user")
             return {"ok": True, "user": {"id": user, "profile": {"email": self.emails.get(user, "")}}}
@@ -148,6 +167,25 @@ class FakeSlack:
                     "bot_user_id": BOT_USER, "team": {"id": team, "name": "Een werkruimte"},
                     "enterprise": None, "is_enterprise_install": False}
         return {"ok": True}
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """https://api.slack.com/methods/conversations.history: newest first; only messages after `oldest` and
+        before `latest` (the ends too with `inclusive`); at most `limit` (default 100, at most 999) per page;
+        `has_more` and `response_metadata.next_cursor` lead to the next, older page."""
+        with self._lock:
+            posted = [c for c in self.calls if c.method == "chat.postMessage"
+                      and c.params.get("channel") == params.get("channel") and c.response.get("ok")]
+        inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
+        oldest, latest = float(params.get("oldest") or 0), float(params.get("latest") or "inf")
+        inside = [c for c in reversed(posted) if (oldest <= float(c.response["ts"]) <= latest if inclusive
+                                                  else oldest < float(c.response["ts"]) < latest)]
+        limit = min(int(params.get("limit") or 100), 999)
+        start = int(params.get("cursor") or 0)
+        page = inside[start:start + limit]
+        more = start + limit < len(inside)
+        return {"ok": True, "has_more": more, "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+                "messages": [{"type": "message", "ts": c.response["ts"], "text": c.params.get("text", ""),
+                              "metadata": c.params.get("metadata")} for c in page]}
 
     # --- looking at what was called -----------------------------------------------------------------
     def of(self, method: str) -> list[Call]:
