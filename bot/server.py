@@ -1,5 +1,5 @@
 """`pestbot serve`: one aiohttp server for Slack (`POST /slack/events`), Teams (`POST /api/messages`)
-and `GET /healthz`, with the worker running beside it."""
+`GET /healthz`, `/readyz` and `/metrics`, with the worker running beside it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.httplog import handler_args
+from bot.metrics import mount as mount_metrics
 from bot.notify import CompositeNotifier, PlatformNotifier
 from bot.settings import ServerSettings, SlackSettings, TeamsSettings
 from bot.wiring import Wired
@@ -46,6 +47,7 @@ def create_web_app(wired: Wired, server: ServerSettings, slack: SlackSettings, t
     web_app = web.Application(client_max_size=MAX_BODY, handler_args=handler_args())
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", _readyz(wired, server))
+    mount_metrics(web_app, wired)
     notifiers: list[PlatformNotifier] = []
     if (slack.bot_token or slack.client_id) and not slack.signing_secret:
         raise NotConfigured("SLACK_SIGNING_SECRET ontbreekt: zonder kan niemand controleren dat een verzoek van Slack "

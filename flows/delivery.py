@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flows.messages import Message
@@ -203,6 +204,25 @@ def deliver_replies(app: App, target: str, send: Callable[[list[Message]], str])
         except Exception as exc:  # recorded like the worker's failures; the worker retries the row
             results.append(exc)
     return record(app, token, items, results)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What is waiting, for an operator's dashboard (bot/metrics.py): all workers' work, from the database."""
+    pending: int  # messages not yet delivered
+    retrying: int  # of those, how many failed at least once
+    oldest_seconds: float  # how long the oldest undelivered message has waited (0 when none)
+    failed: int  # messages that gave up (`pestbot outbox retry`)
+    reminders_due: int  # reminders due and not yet turned into messages
+
+
+def backlog(app: App) -> Backlog:
+    now = app.clock.now()
+    with app.uow() as uow:
+        pending, retrying, oldest, failed = uow.outbox.backlog()
+        due = uow.reminders.due_count(now)
+    age = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+    return Backlog(pending, retrying, age, failed, due)
 
 
 def failed_deliveries(app: App) -> list[tuple[int, str | None, str, str | None]]:

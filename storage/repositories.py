@@ -197,6 +197,11 @@ class ReminderRepository:
                  .order_by(reminders.c.due_at).limit(limit))
         return list(self.session.scalars(query))
 
+    def due_count(self, now: datetime) -> int:
+        """How many reminders are due and not yet fired (a worker that keeps up holds this near 0)."""
+        return self.session.scalar(sa.select(sa.func.count()).select_from(reminders).where(
+            reminders.c.status == "pending", reminders.c.due_at <= now)) or 0
+
     def claim(self, now: datetime, lease: timedelta, limit: int) -> tuple[str, list[Claimed]]:
         ready = sa.and_(reminders.c.status == "pending", reminders.c.due_at <= now)
         return claims.claim(self.session, reminders, ready, reminders.c.due_at, now, lease, limit)
@@ -241,6 +246,14 @@ class OutboxRepository:
 
     def load(self, ids: list[int]) -> list[OutboxMessage]:
         return list(self.session.scalars(sa.select(OutboxMessage).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)))
+
+    def backlog(self) -> tuple[int, int, datetime | None, int]:
+        """(pending, of those retrying after a failure, the oldest pending's commit time, gave up): for /metrics."""
+        pending = sa.select(sa.func.count(), sa.func.count().filter(outbox.c.failures > 0),
+                            sa.func.min(outbox.c.created_at)).where(outbox.c.status == "pending")
+        count, retrying, oldest = self.session.execute(pending).one()
+        failed = self.session.scalar(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "failed"))
+        return count or 0, retrying or 0, oldest, failed or 0
 
     def failed(self) -> list[OutboxMessage]:
         return list(self.session.scalars(sa.select(OutboxMessage).where(outbox.c.status == "failed")
