@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from bot.cli_support import build_app, dutch_counts, env, fail, start_logging
+from bot.cli_support import (SERVER_MISSING, build_app, dutch_counts, env, fail, need_server, server_installed,
+                             start_logging)
 from bot.settings import Settings, database_url_for
 
 app = typer.Typer(help="Pestbot: het pestprotocol van je school, stap voor stap in de chat.",
@@ -62,6 +63,7 @@ def serve(
                                      help="Slack via Socket Mode (SLACK_APP_TOKEN), zonder publiek adres"),
 ) -> None:
     """Start de server voor Slack en Teams, met de worker ernaast."""
+    need_server()
     from aiohttp import web
 
     from bot.clock import SystemClock
@@ -93,6 +95,7 @@ def serve(
 @app.command()
 def worker(db: str | None = DbOption, config: Path | None = ConfigOption) -> None:
     """Alleen de worker: herinneringen en berichten bezorgen (naast een of meer servers)."""
+    need_server()
     import asyncio
     from datetime import timedelta
 
@@ -223,18 +226,22 @@ def stats(
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / f"pestbot-stats-{figures.year}.csv"
     csv_path.write_text(to_csv(figures, content), encoding="utf-8")
-    png = write_chart(chart_series(figures, content), f"{app_.school.name} – {figures.year}",
-                      out / f"pestbot-stats-{figures.year}.png")
-    typer.echo(f"Geschreven: {csv_path} en {png}")
+    chart = write_chart(chart_series(figures, content), f"{app_.school.name} – {figures.year}",
+                      out / f"pestbot-stats-{figures.year}.svg")
+    typer.echo(f"Geschreven: {csv_path} en {chart}")
 
 
 def _platform_notifier(wired):  # type: ignore[no-untyped-def]
     """The platforms' notifier when Slack or Teams is configured (to delete the bot's posts), else None."""
-    from bot.server import NOTIFIER, NotConfigured, create_web_app
     from bot.settings import ServerSettings, SlackSettings, TeamsSettings
 
+    slack, teams = env(SlackSettings), env(TeamsSettings)
+    if not server_installed():  # the console's install: fine, unless a platform is set up here
+        return fail(SERVER_MISSING) if slack.bot_token or slack.client_id or teams.enabled else None
+    from bot.server import NOTIFIER, NotConfigured, create_web_app
+
     try:
-        web_app = create_web_app(wired, env(ServerSettings), env(SlackSettings), env(TeamsSettings), run_worker=False)
+        web_app = create_web_app(wired, env(ServerSettings), slack, teams, run_worker=False)
         return web_app[NOTIFIER]
     except NotConfigured:
         return None

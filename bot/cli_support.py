@@ -34,6 +34,28 @@ def env(model: type[T]) -> T:
         raise  # unreachable: fail() exits
 
 
+SERVER_MISSING = ("Pestbot kan niet starten: de onderdelen voor Slack en Teams zijn niet geïnstalleerd (de "
+                  "console heeft ze niet nodig). Installeer ze met: pip install 'pestbot[server]' "
+                  "(vanuit de broncode: pip install -e '.[server]').")
+
+
+def server_installed() -> bool:
+    """Are the `server` extra's packages (aiohttp, Bolt, botbuilder) installed? The console needs none."""
+    try:
+        import aiohttp  # noqa: F401
+        import botbuilder.core  # noqa: F401
+        import slack_bolt  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def need_server() -> None:
+    """`serve`, `worker`: a Dutch message naming the extra to install, instead of a ModuleNotFoundError."""
+    if not server_installed():
+        fail(SERVER_MISSING)
+
+
 def start_logging(settings: Settings) -> None:
     """The long-running processes (serve, worker) log as PESTBOT_LOG_LEVEL and PESTBOT_LOG_FORMAT say."""
     from bot.logsetup import configure

@@ -1,24 +1,67 @@
-"""The dossier as PDF (fpdf2: pure Python, well kept). DejaVu Sans renders Dutch letters and "→", "–"; it
-ships inside matplotlib (already used for the charts), so no font file lives in this repository. Without
-it the PDF falls back to Helvetica, with the few characters outside Latin-1 spelled out."""
+"""The dossier as PDF (fpdf2: pure Python, well kept).
+
+A Unicode TrueType font renders every name (Dutch letters, and Şükrü, Łucja, Nguyễn) and "→", "–": the
+first found of DejaVu Sans (Debian/Ubuntu `fonts-dejavu-core`, the container image has it; also inside
+matplotlib when that is installed), Arial (Windows, macOS) or Liberation Sans. `PESTBOT_PDF_FONT` names a
+regular and a bold TTF instead (`regular.ttf,bold.ttf`). Without any, the PDF falls back to Helvetica with
+letters outside Latin-1 spelled without their accents (Ş → S), never as "?".
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 _FALLBACK = str.maketrans({"→": "->", "–": "-", "—": "-", "•": "*", "✓": "v", "…": "...", "‘": "'", "’": "'",
-                           "“": '"', "”": '"'})
+                           "“": '"', "”": '"', "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "Đ": "D",
+                           "ı": "i"})
+CANDIDATES = [  # (regular, bold), in order of preference
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
+    ("C:/Windows/Fonts/arial.ttf", "C:/Windows/Fonts/arialbd.ttf"),
+    ("/System/Library/Fonts/Supplemental/Arial.ttf", "/System/Library/Fonts/Supplemental/Arial Bold.ttf"),
+    ("/Library/Fonts/Arial.ttf", "/Library/Fonts/Arial Bold.ttf"),
+]
 
 
-def dejavu() -> tuple[Path, Path] | None:
+def _matplotlib_dejavu() -> tuple[str, str] | None:
     spec = importlib.util.find_spec("matplotlib")
     if spec is None or spec.origin is None:
         return None
     fonts = Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
-    regular, bold = fonts / "DejaVuSans.ttf", fonts / "DejaVuSans-Bold.ttf"
-    return (regular, bold) if regular.exists() and bold.exists() else None
+    return str(fonts / "DejaVuSans.ttf"), str(fonts / "DejaVuSans-Bold.ttf")
+
+
+def unicode_font(candidates: list[tuple[str, str]] | None = None) -> tuple[Path, Path] | None:
+    """The regular and bold TTF the PDF is set in, or None when the machine has none of them."""
+    chosen = os.environ.get("PESTBOT_PDF_FONT", "")
+    found = [tuple(chosen.split(",", 1))] if "," in chosen else []
+    found += CANDIDATES if candidates is None else candidates
+    if candidates is None and (mpl := _matplotlib_dejavu()):
+        found.append(mpl)
+    for regular, bold in found:
+        if Path(regular).is_file() and Path(bold).is_file():
+            return Path(regular), Path(bold)
+    return None
+
+
+def latin1(text: str) -> str:
+    """Text for Helvetica: what Latin-1 lacks, without its accents (NFKD), never as '?'."""
+    text = text.translate(_FALLBACK)
+    out = []
+    for char in text:
+        if ord(char) < 256:
+            out.append(char)
+            continue
+        bare = "".join(c for c in unicodedata.normalize("NFKD", char) if ord(c) < 256 and not unicodedata.combining(c))
+        out.append(bare or "?")
+    return "".join(out)
 
 
 def render_pdf(doc: Any) -> bytes:
@@ -28,16 +71,13 @@ def render_pdf(doc: Any) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_title(doc.title)
     pdf.set_creator("Pestbot")
-    fonts = dejavu()
+    fonts = unicode_font()
     if fonts:
-        pdf.add_font("DejaVu", "", str(fonts[0]))
-        pdf.add_font("DejaVu", "B", str(fonts[1]))
-        family, clean = "DejaVu", (lambda text: text)
+        pdf.add_font("Body", "", str(fonts[0]))
+        pdf.add_font("Body", "B", str(fonts[1]))
+        family, clean = "Body", (lambda text: text)
     else:
-        family = "Helvetica"
-
-        def clean(text: str) -> str:
-            return text.translate(_FALLBACK).encode("latin-1", "replace").decode("latin-1")
+        family, clean = "Helvetica", latin1
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font(family, "B", 16)

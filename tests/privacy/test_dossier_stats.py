@@ -7,16 +7,24 @@ import io
 import random
 from datetime import datetime, timedelta
 
+from xml.etree import ElementTree
+
+import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
+from bot.pdf import latin1, render_pdf, unicode_font
 from bot.settings import EXAMPLE_CONFIG
 from flows.dossier import export_dossier
 from flows.model import Case, Event, new_case_id
 from flows.protocol import CaseState
 from flows.stats import MIN_SHOWN, chart_series, compute
 from tests.helpers import FASE1, FASE2, INTAKE, Chat
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+NAMES = "Şükrü Yıldız, Łucja Wójcik, Nguyễn Thị Lan"  # invented pupils, letters outside Latin-1
 
 
 def test_the_dossier_is_the_whole_timeline_as_html_and_pdf(app):
@@ -80,6 +88,37 @@ def test_stats_write_a_csv_and_a_chart_and_never_show_a_number_under_5(app, data
     assert rows[1][:2] == ["month", "new"] and rows[2][1] == "0" and rows[3][1] == "<5" and rows[4][1] == "7"
     total = rows[-2]
     assert total[0] == "totaal" and total[1].startswith("≥")  # a plain total would give the small months away
-    assert (tmp_path / "pestbot-stats-2026-2027.png").read_bytes().startswith(b"\x89PNG")
+    svg = ElementTree.parse(tmp_path / "pestbot-stats-2026-2027.svg").getroot()  # well-formed SVG
+    counts = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "count"]
+    assert counts == ["<5" if v is None else str(v or 0) for _, v in chart_series(figures, app.content(None))]
+    assert "<5" in counts and not [c for c in counts if c.isdigit() and 0 < int(c) < MIN_SHOWN]
+    assert len([r for r in svg.iter(f"{SVG}rect") if r.get("class") == "bar"]) == len(
+        [c for c in counts if c.isdigit() and int(c) > 0])  # a "<5" month has no bar
     refused = CliRunner().invoke(cli, ["stats", "--as", "jdevries", "--out", str(tmp_path), "--db", database_url])
     assert refused.exit_code == 2 and "Geen toegang" in refused.output
+
+
+def pdf_text(data: bytes) -> str:
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+class Doc:  # the shape of flows.dossier.Document that render_pdf reads
+    title, subtitle = "Dossier zaak 7KQ2-M9XD-HAPE", "Fase 1 – informatie → Fase 2"
+
+    class Section:
+        heading, rows = "Leerlingen", [["gepest", NAMES]]
+
+    sections = [Section]
+
+
+@pytest.mark.skipif(unicode_font() is None, reason="this machine has none of the TrueType fonts bot/pdf.py looks for")
+def test_the_pdf_keeps_every_letter_of_a_name_with_a_unicode_font():
+    assert NAMES in pdf_text(render_pdf(Doc))
+
+
+def test_without_a_unicode_font_a_name_loses_its_accents_never_its_letters(monkeypatch):
+    monkeypatch.setattr("bot.pdf.unicode_font", lambda: None)
+    text = pdf_text(render_pdf(Doc))
+    assert "Sükrü Yildiz, Lucja Wójcik, Nguyen Thi Lan" in text and "?" not in text  # ü and ó are Latin-1
+    assert latin1("Fase 1 – informatie → Fase 2") == "Fase 1 - informatie -> Fase 2"
+
