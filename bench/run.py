@@ -2,9 +2,9 @@
 
     python bench/run.py [--skip NAME,NAME]
 
-Runs bench/slack_step.py, turn_floor.py, slack_load.py, teams_step.py, growth.py, footprint.py and reminders.py with their
-default sizes (about ten minutes on a 2-core machine). The figures of one run belong together: the machine's
-cores and Python version are written beside each table.
+Runs bench/slack_step.py, turn_floor.py, slack_load.py, teams_step.py, growth.py, footprint.py, reminders.py and
+install.py with their default sizes (about fifteen minutes on a 2-core machine). The figures of one run belong
+together: the machine's cores and Python version are written beside each table.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ["slack_step", "turn_floor", "slack_load", "teams_step", "growth", "footprint", "reminders"]
+SCRIPTS = ["slack_step", "turn_floor", "slack_load", "teams_step", "growth", "footprint", "reminders", "install"]
 
 
 def main() -> None:

@@ -80,3 +80,11 @@ def test_run_names_every_benchmark_script():
     assert sorted(SCRIPTS) == sorted(p.stem for p in (ROOT / "bench").glob("*.py")
                                      if p.stem not in ("__init__", "report", "common", "run", "bare_server",
                                                        "load_client"))
+
+
+@pytest.mark.slow
+def test_install_benchmark_runs_one_install_of_the_console_demo():
+    out = _run("bench/install.py", "--rounds", "1", "--only", "now")
+    assert "| console demo: install time (venv + pip install) |" in out
+    assert "| console demo: packages installed | 30 |" in out  # the README says 30
+
