@@ -71,8 +71,8 @@ class SlackNotifier:
     def delivered(self, target_kind: str, target: str, key: str, since: datetime | None = None) -> str | None:
         """The `ts` of every post of the message with this delivery key (`ts+ts`), if Slack has them all:
         asked before a retry, when an earlier attempt may have posted (a crash mid-send, a 500 or a timeout
-        after Slack took the post). None when any part is missing: then the whole message is sent again
-        (a part possibly twice beats a part lost)."""
+        after Slack took the post). None when any part is missing: then the send, told `unsure_since`,
+        posts only the missing parts (`post_parts`)."""
         client = self.client()
         channel = self._channel(client, target_kind, target) if client else None
         if channel is None:
