@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_bolt import App as BoltApp
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.server import NotConfigured
 from bot.settings import SlackSettings
@@ -64,8 +67,23 @@ def build(wired: Wired, settings: SlackSettings, socket_mode: bool = False) -> S
         client = installed_client(wired.app, oauth, settings)
     else:
         web = web_client(settings.bot_token, settings.api_url)
-        bolt = BoltApp(client=web, signing_secret=settings.signing_secret or None,
-                       request_verification_enabled=not socket_mode, **common)
+        try:  # Bolt asks Slack who the token is (auth.test) before it serves anything
+            bolt = BoltApp(client=web, signing_secret=settings.signing_secret or None,
+                           request_verification_enabled=not socket_mode, **common)
+        except (BoltError, SlackApiError, OSError) as exc:
+            raise NotConfigured(unusable_token(exc, settings)) from None
         client = lambda: web
     register(bolt, wired.app, people)
     return SlackBot(bolt, people, SlackNotifier(wired.app, people, client), oauth_enabled(settings))
+
+
+def unusable_token(exc: Exception, settings: SlackSettings) -> str:
+    """Why Slack would not say who SLACK_BOT_TOKEN is, in Dutch: unreachable, or refused (with Slack's code)."""
+    if isinstance(exc, OSError):
+        return (f"Slack is niet bereikbaar ({settings.api_url}: {type(exc).__name__}); Pestbot kan SLACK_BOT_TOKEN "
+                "niet controleren. Controleer de verbinding (proxy, DNS, firewall) en start opnieuw.")
+    cause = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+    found = cause or next(iter(re.findall(r"'error': '([a-z_]+)'", str(exc))), "onbekend")
+    return (f"Slack weigert SLACK_BOT_TOKEN (auth.test: {found}): zet het Bot User OAuth Token (xoxb-…) van de "
+            "app zoals het onder OAuth & Permissions staat, of installeer de app opnieuw.")
+

@@ -70,6 +70,29 @@ def test_serve_socket_mode_without_an_app_token_stops_with_a_clear_message(tmp_p
     assert result.exit_code == 2 and "SLACK_APP_TOKEN" in result.output
 
 
+def test_serve_with_slack_unreachable_or_a_wrong_token_stops_with_a_dutch_message(tmp_path: Path, monkeypatch):
+    """Bolt asks Slack who the token is (auth.test) while it starts: with Slack unreachable (a container
+    whose network is not up yet) or a revoked token, `pestbot serve` stopped with a traceback."""
+    import logging
+
+    from bot.cli import app
+
+    # An earlier test's `pestbot serve` may have pointed logging at its CliRunner's stream, closed since.
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{free_port()}/api/")  # nobody listens there
+    for command in (["serve"], ["worker"]):
+        result = CliRunner().invoke(app, [*command, "--db", str(tmp_path / "p.db")])
+        assert result.exit_code == 2 and "Slack is niet bereikbaar" in result.output, result.output
+        assert "Traceback" not in result.output
+    with FakeSlack() as fake:
+        fake.errors["auth.test"] = "invalid_auth"
+        monkeypatch.setenv("SLACK_API_URL", fake.url)
+        result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "p.db")])
+    assert result.exit_code == 2 and "SLACK_BOT_TOKEN" in result.output and "invalid_auth" in result.output
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
