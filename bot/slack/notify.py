@@ -7,13 +7,12 @@ An error of the Web API raises, so the worker retries the row later.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import render
-from bot.slack.history import complete, find_parts, tagged
+from bot.slack.history import find_parts, tagged
 from bot.slack.people import People
 from flows.messages import Message
 from flows.model import REPLY
@@ -68,16 +67,8 @@ class SlackNotifier:
         except SlackApiError:
             return False
 
-    def delivered(self, target_kind: str, target: str, key: str, since: datetime | None = None) -> str | None:
-        """The `ts` of every post of the message with this delivery key (`ts+ts`), if Slack has them all:
-        asked before a retry, when an earlier attempt may have posted (a crash mid-send, a 500 or a timeout
-        after Slack took the post). None when any part is missing: then the send, told `unsure_since`,
-        posts only the missing parts (`post_parts`)."""
-        client = self.client()
-        channel = self._channel(client, target_kind, target) if client else None
-        if channel is None:
-            return None
-        return complete(find_parts(client, channel, key, since))
+    # No `delivered`: a retry after an unsure attempt carries `unsure_since`, and `post_parts` looks the
+    # earlier posts up itself and posts only what is missing; asking first as well read the history twice.
 
 
 PREFIX = "slack:"
