@@ -14,17 +14,14 @@ from aiohttp import web
 from bot.httplog import handler_args
 from bot.metrics import mount as mount_metrics
 from bot.notify import CompositeNotifier, PlatformNotifier
-from bot.settings import ServerSettings, SlackSettings, TeamsSettings
+from bot.settings import NotConfigured, ServerSettings, SlackSettings, TeamsSettings
 from bot.wiring import Wired
 from bot.worker import run_forever
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack and Teams requests are far smaller; anything bigger is refused (413)
 NOTIFIER = web.AppKey("notifier", CompositeNotifier)
-
-
-class NotConfigured(RuntimeError):
-    pass
+__all__ = ["NOTIFIER", "NotConfigured", "create_web_app"]
 
 
 async def healthz(request: web.Request) -> web.Response:

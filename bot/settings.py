@@ -10,6 +10,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 EXAMPLE_CONFIG = Path(__file__).parent / "data" / "school.example.yaml"
 
 
+class NotConfigured(RuntimeError):
+    """A setting is missing or unsafe: the command stops with this Dutch message."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PESTBOT_", extra="ignore")
 

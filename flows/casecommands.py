@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flows import render
 from flows.access import MEMBER_MENTOR, MEMBER_SHARED, can_manage, can_see_stats, can_view
-from flows.engine import Outcome, Turn, refuse
 from flows.messages import Message, Outgoing
 from flows.model import Case, CaseMember, Event, normalise_case_id
 from flows.school import Person, Role
+from flows.stats import parse_year, school_year_of, table_text
+from flows.turn import Outcome, Turn, refuse
 
 
 def _target(turn: Turn, argument: str) -> Person | None:
@@ -73,20 +74,16 @@ def dossier(turn: Turn, argument: str) -> Outcome:
 
 
 def overview(turn: Turn, _: str) -> Outcome:
-    from flows.overview import overview_message
-
-    message, shown = overview_message(turn.uow, turn.person, turn.school, turn.content, turn.now)
+    message, shown = turn.queries.overview(turn.person, turn.content, turn.now)
     return Outcome(replies=[message]).record(turn, "overview", None, cases=shown)
 
 
 def stats(turn: Turn, argument: str) -> Outcome:
     """`stats [2026-2027]`: the anonymised figures of a school year, small numbers suppressed."""
-    from flows.stats import compute, parse_year, school_year_of, table_text
-
     if not can_see_stats(turn.person):
         return Outcome().say(turn.content.msg("stats_not_allowed")).record(turn, "denied", None, what="stats")
     year = parse_year(argument) if argument else school_year_of(turn.now, turn.school)
     if year is None:
         return Outcome().say(turn.content.msg("stats_usage"))
-    figures = compute(turn.uow, turn.school, year)
+    figures = turn.queries.figures(year)
     return Outcome().say(table_text(figures, turn.content)).record(turn, "stats", None, year=year)

@@ -10,12 +10,11 @@ from flows.access import can_act, can_open_cases, can_view
 from flows.answers import clean
 from flows.content import Content
 from flows.effects import BOT
-from flows.engine import (MAX_NOTE, Outcome, Turn, advance, ask, checkin_note, pending_for, refuse, resume, set_pending,
-                          switch_to)
+from flows.engine import MAX_NOTE, advance, checkin_note, resume, transition
 from flows.model import CHECKIN, Case, Reminder, new_case_id, normalise_case_id
-from flows.phases import transition
 from flows.protocol import MONITORING_STATES, CaseState, Trigger
 from flows.questions import AGREEMENT_QUESTION, Numbered, find, next_question, visible
+from flows.turn import Outcome, Turn, ask, pending_for, refuse, set_pending, switch_to
 
 # Commands that take words after them; the others must be the whole message ("wie?" or "wie moet ik informeren?").
 WITH_ARGUMENT = {"question", "checkin", "incident", "close", "reopen", "open", "details", "language",

@@ -1,121 +1,27 @@
-"""The conversation engine: given a case and what a person typed or clicked, the replies and the effects.
+"""The conversation engine: an answer to what the bot asked, what comes next, and moving a case through
+the protocol when a phase is done or an event comes in.
 
-Pure: no I/O. The service loads what a turn needs into a `Turn` and commits the `Outcome`.
-
-Where a typed answer goes is explicit: the last question the bot put to a person (`Pending`, kept
-with the conversation) decides the case and the question. Every question the bot asks goes through
-`ask`, which records it; a prompt about another case than the one the person last worked on says so.
+Pure: no I/O and no unit of work. The service loads what a turn needs into a `Turn` (flows.turn) and
+commits the `Outcome`; the router (flows.router) decides whether a line is a command or an answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from flows import render
 from flows.access import can_act
-from flows.answers import Invalid, clean, options_for, parse, parse_agreement_part
-from flows.content import Content
-from flows.effects import Effects
+from flows.answers import Invalid, options_for, parse, parse_agreement_part
+from flows.effects import incident_noted, on_transition
 from flows.messages import Message
-from flows.model import CHECKIN, CONFIRM, Agreement, AuditRecord, Case, Conversation, Event, Pending
-from flows.protocol import PHASE_STATES, CaseState, Trigger
+from flows.model import CHECKIN, Agreement, Case, Pending
+from flows.phases import entered, refusal
+from flows.protocol import PHASE_STATES, CaseMachineModel, CaseState, Trigger, fire
 from flows.questions import EVALUATION, Numbered, find, is_not_done, next_question, required_open
-from flows.school import Person, SchoolConfig
+from flows.turn import Outcome, Turn, ask, pending_for, set_pending
 
 AGREEMENT_PARTS = ("what", "how", "if_broken")
 MAX_NOTE = 2000
-
-
-@dataclass
-class Turn:
-    school: SchoolConfig
-    content: Content
-    person: Person
-    now: datetime
-    conversation: Conversation
-    case: Case | None = None
-    # Cross-case look-ups, given by the service (the engine does no I/O itself).
-    load_case: Callable[[str], Case | None] = lambda _id: None
-    my_cases: Callable[[], list[Case]] = lambda: []
-    # The turn's unit of work, for the few commands that read more than one case (overview, stats, dossier).
-    uow: Any = None
-    # The case to go back to when this one has nothing left to ask (see Pending.resume_case_id).
-    resume_to: str | None = None
-
-
-@dataclass
-class Outcome:
-    replies: list[Message] = field(default_factory=list)
-    effects: Effects = field(default_factory=Effects)
-    new_case: Case | None = None
-    changed: bool = False
-    # Looks, exports and refusals, committed with the turn (changes are recorded from the events).
-    audit: list[AuditRecord] = field(default_factory=list)
-
-    def say(self, text: str, case: Case | None = None) -> Outcome:
-        self.replies.append(Message(text=text, case_id=case.id if case else None))
-        return self
-
-    def event(self, case: Case, turn: Turn, kind: str, **data: Any) -> None:
-        self.effects.events.append(Event(case.id, turn.now, turn.person.id, kind, data))
-        case.updated_at = turn.now
-        self.changed = True
-
-    def record(self, turn: Turn, action: str, case_id: str | None = None, **detail: Any) -> Outcome:
-        """An audit record (who, what, when, which case); `detail` holds ids and counts, never a child's data."""
-        self.audit.append(AuditRecord(turn.now, turn.person.id, action, case_id, detail))
-        return self
-
-    def merge(self, other: Outcome) -> Outcome:
-        self.replies += other.replies
-        self.effects.events += other.effects.events
-        self.effects.outgoing += other.effects.outgoing
-        self.effects.reminders += other.effects.reminders
-        self.effects.cancel_reminders = self.effects.cancel_reminders or other.effects.cancel_reminders
-        self.audit += other.audit
-        self.new_case = self.new_case or other.new_case
-        self.changed = self.changed or other.changed
-        return self
-
-
-def refuse(turn: Turn, what: str, case_id: str | None = None) -> Outcome:
-    """'Geen toegang', on record: also a guessed or unknown case id."""
-    return Outcome().say(turn.content.msg("no_access")).record(turn, "denied", case_id, what=what)
-
-
-def handle_text(turn: Turn, text: str) -> Outcome:
-    from flows import held
-    from flows.commands import STRUCTURED, parse_command, run_command
-
-    text = clean(text)
-    if not text:
-        return Outcome().say(turn.content.msg("empty"))
-    pending = pending_for(turn)
-    if pending is not None and pending.held is not None:
-        return held.settle(turn, pending, text)
-    awaiting = awaiting_text(turn)
-    command = parse_command(turn.content, text, awaiting_text=awaiting)
-    if command is not None:
-        return run_command(turn, *command)
-    if awaiting and pending is not None and turn.case is not None:
-        meant = parse_command(turn.content, text)
-        if meant is not None and meant[0] in STRUCTURED:
-            meant = None  # "Vraag elke week na": `vraag` takes a number, so these words are the answer
-        if meant is not None and meant[0] == "checkin" and pending.question_id == CHECKIN:
-            return run_command(turn, *meant)  # the command and the answer are one and the same
-        if meant is not None:  # "sluit het pesten is gestopt" while a name is asked: ask which it is
-            return held.ask_command_or_answer(turn, turn.case, pending, text)
-    case = turn.case
-    if case is None:
-        return Outcome().say(turn.content.msg("no_case"))
-    if not can_act(turn.person, case):
-        return refuse(turn, "answer", case.id)
-    if case.state is CaseState.CLOSED:
-        return Outcome().say(turn.content.msg("closed_case_input", case=case.id), case)
-    return answer_pending(turn, case, pending, text)
 
 
 def answer_pending(turn: Turn, case: Case, pending: Pending | None, text: str) -> Outcome:
@@ -129,29 +35,6 @@ def answer_pending(turn: Turn, case: Case, pending: Pending | None, text: str) -
     if numbered is None:
         return Outcome().say(nothing_open(turn, case), case)
     return answer(turn, case, numbered, text)
-
-
-def handle_choice(turn: Turn, question_id: str, value: str) -> Outcome:
-    """A click on a button of an earlier message: answers exactly that question of that case, once."""
-    case, content = turn.case, turn.content
-    if case is None or not can_act(turn.person, case):
-        return refuse(turn, "answer", case.id if case else None)
-    if question_id == CONFIRM:
-        from flows import held
-
-        pending = pending_for(turn)
-        if pending is None or pending.held is None:
-            return outdated(turn, case, content.msg("choice_outdated", case=case.id))
-        return held.settle(turn, pending, value)
-    numbered = find(case, content, question_id)
-    if numbered is None or case.state is CaseState.CLOSED:
-        return outdated(turn, case, content.msg("choice_outdated", case=case.id))
-    existing = case.answer(question_id)
-    if existing is not None and not is_not_done(numbered.question, existing.value):
-        from_report = case.state is not CaseState.INTAKE and question_id in content.phase_question_ids("intake")
-        key = "already_answered_report" if from_report else "already_answered"
-        return outdated(turn, case, content.msg(key, number=numbered.number))
-    return answer(turn, case, numbered, value)
 
 
 def outdated(turn: Turn, case: Case, text: str) -> Outcome:
@@ -179,48 +62,6 @@ def awaiting_text(turn: Turn) -> bool:
     return numbered is not None and numbered.question.kind in ("text", "students", "date", "agreement")
 
 
-def pending_for(turn: Turn) -> Pending | None:
-    pending = turn.conversation.pending
-    return pending if pending and turn.case and pending.case_id == turn.case.id else None
-
-
-def set_pending(turn: Turn, outcome: Outcome, pending: Pending | None) -> None:
-    if turn.conversation.pending == pending:
-        return  # nothing to write
-    turn.conversation.pending = pending
-    turn.conversation.updated_at = turn.now
-    outcome.changed = True
-
-
-def switch_to(turn: Turn, outcome: Outcome, case: Case) -> None:
-    """Make `case` the one this person works on (an explicit choice: `nieuw`, `open`)."""
-    if turn.conversation.active_case_id != case.id:
-        turn.conversation.active_case_id = case.id
-        turn.conversation.updated_at = turn.now
-        outcome.changed = True
-    turn.case, turn.resume_to = case, None
-    set_pending(turn, outcome, None)
-
-
-def ask(turn: Turn, outcome: Outcome, case: Case, numbered: Numbered, part: str | None = None,
-        draft: tuple[tuple[str, str], ...] = ()) -> Outcome:
-    """Put a question to the person, and remember it: the next typed answer is for this question of
-    this case. A question about another case than the one they last worked on names that case."""
-    message = render.question(case, turn.content, turn.school, numbered, turn.now, part)
-    conversation = turn.conversation
-    if conversation.active_case_id != case.id:
-        # Not asked for (a click on an older message of another case): say which case, and come back.
-        label = turn.content.msg("about_case", case=render.label(case))
-        message = message.model_copy(update={"text": f"{label}\n{message.text}"})
-        turn.resume_to = conversation.active_case_id
-        conversation.active_case_id = case.id
-        outcome.changed = True
-    turn.case = case
-    outcome.replies.append(message)
-    set_pending(turn, outcome, Pending(case.id, numbered.question.id, part, draft, turn.resume_to))
-    return outcome
-
-
 def nothing_open(turn: Turn, case: Case) -> str:
     content = turn.content
     if case.state in PHASE_STATES:
@@ -230,8 +71,6 @@ def nothing_open(turn: Turn, case: Case) -> str:
 
 
 def answer(turn: Turn, case: Case, numbered: Numbered, text: str) -> Outcome:
-    from flows.phases import transition
-
     q, content = numbered.question, turn.content
     if q.kind == "agreement":
         return agreement_part(turn, case, Pending(case.id, q.id, "what", (), turn.resume_to), text)
@@ -301,8 +140,6 @@ def advance(turn: Turn, case: Case, outcome: Outcome, again: bool = False, compl
 
     A step just answered "not yet" is not asked again at once (`again` asks such steps too: after
     `open`, a reminder, a reopen). After a reopen the phase is not completed by itself (`complete`)."""
-    from flows.phases import transition
-
     numbered = next_question(case, turn.content, turn.now, again=again)
     if numbered is not None:
         return ask(turn, outcome, case, numbered)
@@ -328,3 +165,41 @@ def resume(turn: Turn, outcome: Outcome, case: Case) -> Outcome:
     outcome.changed = True
     outcome.say(turn.content.msg("back_to_case", case=render.label(back)), back)
     return advance(turn, back, outcome, again=True, complete=False)
+
+
+def transition(turn: Turn, case: Case, outcome: Outcome, trigger: Trigger, **kwargs: Any) -> Outcome:
+    """Fire a protocol event; on refusal a message that names what is missing, and the case unchanged."""
+    content = turn.content
+    model = CaseMachineModel(state=case.state, closed_from=case.closed_from,
+                             required_open=lambda: [n.question.id for n in required_open(case, content)],
+                             new_agreements=bool(case.agreements_of("agreements_f3")))
+    made = fire(model, trigger, **kwargs)
+    if made is None:
+        if trigger is Trigger.SEVERE_INCIDENT and case.state in (CaseState.FASE3, CaseState.FASE4) \
+                and (kwargs.get("reason") or "").strip():
+            return _incident_in_place(turn, case, outcome, kwargs["reason"])
+        return outcome.say(refusal(turn, case, trigger, kwargs), case)
+    effects = on_transition(case, made, turn.person.id, turn.school, content, turn.now)
+    outcome.effects.events += effects.events
+    outcome.effects.outgoing += effects.outgoing
+    outcome.effects.reminders += effects.reminders
+    outcome.effects.cancel_reminders = outcome.effects.cancel_reminders or effects.cancel_reminders
+    outcome.changed = True
+    set_pending(turn, outcome, None)
+    outcome.say(entered(turn, case, made.source, made.trigger), case)
+    if case.state is CaseState.CLOSED:
+        return resume(turn, outcome, case)
+    reopened = made.trigger == Trigger.REOPEN.value
+    return advance(turn, case, outcome, again=reopened, complete=not reopened)
+
+
+def _incident_in_place(turn: Turn, case: Case, outcome: Outcome, reason: str) -> Outcome:
+    """A severe incident in fase 3 before its new agreements exist, or in fase 4: the school leader is
+    already involved and there is no further phase; the incident is recorded and the team told."""
+    effects = incident_noted(case, reason, turn.person.id, turn.school, turn.content, turn.now)
+    outcome.effects.events += effects.events
+    outcome.effects.outgoing += effects.outgoing
+    outcome.changed = True
+    case.updated_at = turn.now
+    key = "incident_noted_f3" if case.state is CaseState.FASE3 else "incident_noted_f4"
+    return outcome.say(turn.content.msg(key, channel=turn.school.safety_channel.name), case)

@@ -26,14 +26,11 @@ def overdue_steps(case: Case, content: Content, school: SchoolConfig, now: datet
     return late
 
 
-def overview_message(uow: Any, person: Person, school: SchoolConfig, content: Content,
+def overview_message(visible: list[Case], failed: list[Any], person: Person, school: SchoolConfig, content: Content,
                      now: datetime) -> tuple[Message, int]:
-    """The message, and how many cases it shows (for the audit)."""
-    from flows.services import visible_cases
-
-    cases = [c for c in visible_cases(uow, person, school)
-             if c.state is not CaseState.CLOSED and can_view(person, c, school)]
-    failed = uow.outbox.failed() if can_see_failed_deliveries(person) else []
+    """The message about the `visible` cases and the `failed` deliveries, and how many cases it shows (for
+    the audit)."""
+    cases = [c for c in visible if c.state is not CaseState.CLOSED and can_view(person, c, school)]
     if not cases and not failed:
         return Message(text=content.msg("overview_none")), 0
     lines = [content.msg("overview_header")]

@@ -10,15 +10,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flows.access import can_view, sees_every_case
-from flows.answers import MAX_MESSAGE
+from flows.access import can_view
+from flows.answers import MAX_MESSAGE, Invalid, parse_agreement_part
+from flows.commands import run_command as run
 from flows.content import Content
-from flows.engine import Outcome, Turn, handle_choice, handle_text
+from flows.engine import AGREEMENT_PARTS, agreement_part
 from flows.messages import Message
 from flows.model import REPLY, AuditRecord, Case, Conversation, OutboxMessage
 from flows.ports import Clock, ConcurrentUpdate, UnitOfWork
-from flows.school import Person, Role, SchoolConfig
+from flows.queries import UnitQueries, visible_cases
+from flows.questions import find
+from flows.router import handle_choice, handle_text
+from flows.school import Person, SchoolConfig
 from flows.students import STUDENT_QUESTIONS, links
+from flows.turn import Outcome, Turn
 
 
 @dataclass
@@ -128,8 +133,9 @@ def _attempt(app: App, person: Person, run: Callable[[Turn], Outcome], dedupe_ke
         pending = conversation.pending
         resume_to = pending.resume_case_id if pending and pending.case_id == conversation.active_case_id else None
         turn = Turn(school=app.school, content=app.content(person, conversation), person=person, now=now,
-                    conversation=conversation, case=case, load_case=uow.cases.for_turn,
-                    my_cases=lambda: visible_cases(uow, person, app.school), uow=uow, resume_to=resume_to)
+                    conversation=conversation, queries=UnitQueries(uow, app.school), case=case,
+                    load_case=uow.cases.for_turn, my_cases=lambda: visible_cases(uow, person, app.school),
+                    resume_to=resume_to)
         outcome = run(turn)
         if first_contact:
             outcome.replies.insert(0, Message(text=turn.content.msg("welcome", name=person.name, school=app.school.name)))
@@ -182,15 +188,6 @@ def _in(language: str, replies: list[Message]) -> list[Message]:
 def _seen(app: App, key: str) -> bool:
     with app.uow() as uow:
         return uow.receipts.seen(key)
-
-
-def visible_cases(uow: UnitOfWork, person: Person, school: SchoolConfig) -> list[Case]:
-    """The person's own and shared cases (any state), and the open cases their role lets them see."""
-    own = uow.cases.for_mentor(person.id) + uow.cases.for_member(person.id)
-    seen = {c.id for c in own}
-    if sees_every_case(person) or person.has(Role.SCHOOL_LEADER) or person.has(Role.CARE_COORDINATOR):
-        own += [c for c in uow.cases.open_cases() if c.id not in seen and can_view(person, c, school)]
-    return own
 
 
 def _commit(uow: UnitOfWork, outcome: Outcome, now: datetime, actor: str,
@@ -247,8 +244,6 @@ class _Refused(Exception):
 def run_command(app: App, person_id: str, command: str, argument: str = "",
                 dedupe_key: str | None = None, reply_to: str | None = None) -> Replies:
     """A command by its key (`status`, `who`, `details` …), whatever the person's language."""
-    from flows.commands import run_command as run
-
     return _turn(app, person_id, len(argument), lambda turn: run(turn, command, argument), dedupe_key,
                  reply_to=reply_to)
 
@@ -259,9 +254,6 @@ def start_case(app: App, person_id: str, answers: dict[str, str], dedupe_key: st
 
     Returns the replies, or (when an answer is bad) no replies and question id → message, with nothing stored.
     """
-    from flows.commands import run_command as run
-    from flows.questions import find
-
     errors: dict[str, str] = {}
 
     def steps(turn: Turn) -> Outcome:
@@ -294,9 +286,6 @@ def start_case(app: App, person_id: str, answers: dict[str, str], dedupe_key: st
 def add_agreement(app: App, person_id: str, case_id: str, question_id: str, parts: dict[str, str],
                   dedupe_key: str | None = None, reply_to: str | None = None) -> tuple[Replies, dict[str, str]]:
     """One agreement from a form: `parts` holds what / how / if_broken. Errors per part, nothing stored."""
-    from flows.answers import Invalid, parse_agreement_part
-    from flows.engine import AGREEMENT_PARTS, agreement_part
-
     errors: dict[str, str] = {}
 
     def steps(turn: Turn) -> Outcome:
@@ -326,15 +315,13 @@ def add_agreement(app: App, person_id: str, case_id: str, question_id: str, part
 def overview(app: App, person_id: str) -> Message:
     """The open cases a person may see: per phase, days in phase, overdue steps, next evaluation; for the
     coordinator and the team also the failed deliveries (`overzicht`, Slack's Home). On record."""
-    from flows.overview import overview_message
-
     person = app.school.person(person_id)
     if person is None:
         return Message(text=app.content(None).msg("unknown_person"))
     now = app.clock.now()
     with app.uow() as uow:
         content = app.content(person, uow.conversations.get(person.id))
-        message, shown = overview_message(uow, person, app.school, content, now)
+        message, shown = UnitQueries(uow, app.school).overview(person, content, now)
         uow.audit.add(AuditRecord(now, person.id, "overview", None, {"cases": shown}))
         uow.commit()
     return message

@@ -4,6 +4,12 @@ flows/   the standard library, transitions, pydantic, babel, yaml and flows itse
          SQLAlchemy, a web framework, storage or bot.
 storage/ the standard library, flows, sqlalchemy, alembic and storage itself.
 bot/     everything.
+
+Within flows/, every module stands on a floor and imports only from its own floor or below:
+domain (the protocol, the content, the model, and how they read), conversation (one turn: the router
+above the commands and the engine), use cases (one transaction per input, the queries) and delivery
+(reminders and the outbox). And nowhere in bot/, flows/ or storage/ do modules import each other in a
+circle, counting imports inside functions too.
 """
 
 from __future__ import annotations
@@ -21,6 +27,14 @@ ALLOWED = {
     "storage": STDLIB | {"storage", "flows", "sqlalchemy", "alembic"},
 }
 MAX_LINES = 400
+FLOORS = {
+    "domain": {"yamlsource", "calendar", "conditions", "messages", "protocol", "model", "content", "school",
+               "access", "questions", "answers", "students", "ports", "render", "effects", "stats", "dossier",
+               "overview", "retention"},
+    "conversation": {"turn", "phases", "engine", "casecommands", "commands", "router"},
+    "use cases": {"queries", "services", "receipts"},
+    "delivery": {"reminders", "delivery"},
+}
 
 
 def modules(package: str) -> list[Path]:
@@ -79,6 +93,88 @@ def test_modules_stay_small(package):
     assert not long, "te lange modules:\n" + "\n".join(long)
 
 
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module → the project modules it imports (`from flows import render` counts as flows.render)."""
+    paths = {module_name(p): p for package in ("bot", "flows", "storage") for p in modules(package)}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        named: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                named |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join(here[:len(here) - node.level + 1] + [node.module or ""]).strip(".") \
+                    if node.level else node.module or ""
+                named |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+        found = set()
+        for target in named:
+            while target and target not in paths:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+        graph[name] = found
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in graph[node]:
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_imports_itself_in_a_circle():
+    found = circles(import_graph())
+    assert not found, "modules die elkaar in een kring importeren:\n" + "\n".join(" ↔ ".join(c) for c in found)
+
+
+def test_every_flows_module_stands_on_a_floor():
+    named = {m for floor in FLOORS.values() for m in floor}
+    here = {p.stem for p in modules("flows") if p.stem != "__init__"}
+    assert here - named == set(), f"modules zonder verdieping in FLOORS: {sorted(here - named)}"
+    assert named - here == set(), f"verdiepingen noemen modules die er niet zijn: {sorted(named - here)}"
+
+
+def test_flows_imports_only_from_its_floor_or_below():
+    level = {f"flows.{m}": n for n, floor in enumerate(FLOORS.values()) for m in floor}
+    names = list(FLOORS)
+    bad = [f"{module} ({names[level[module]]}) importeert {other} ({names[level[other]]})"
+           for module, others in import_graph().items() if module in level
+           for other in others if other in level and level[other] > level[module]]
+    assert not bad, "flows/ importeert van een hogere verdieping:\n" + "\n".join(sorted(bad))
+
+
 # --- the checker itself ------------------------------------------------------------------------------------
 
 
@@ -111,3 +207,9 @@ def test_flows_may_not_import(name):
 @pytest.mark.parametrize("name", ["slack_bolt", "slack_sdk", "botbuilder", "aiohttp", "bot", "typer"])
 def test_storage_may_not_import(name):
     assert name not in ALLOWED["storage"]
+
+
+def test_the_circle_finder_finds_a_circle_and_only_that():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert circles(graph) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []

@@ -13,8 +13,7 @@ from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.server import NotConfigured
-from bot.settings import SlackSettings
+from bot.settings import NotConfigured, SlackSettings
 from bot.slack.client import web_client
 from bot.slack.listeners import register
 from bot.slack.notify import SlackNotifier

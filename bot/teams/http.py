@@ -23,7 +23,7 @@ from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
 
-from bot.settings import ServerSettings, TeamsSettings
+from bot.settings import NotConfigured, ServerSettings, TeamsSettings
 from bot.teams.bot import PestbotTeamsBot, turn_error_handler
 from bot.teams.notify import TeamsNotifier
 from bot.teams.refs import RefStore
@@ -59,8 +59,6 @@ def _config(teams: TeamsSettings) -> _SdkConfig:
 
 
 def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: ServerSettings) -> TeamsNotifier:
-    from bot.server import NotConfigured
-
     secure = bool(teams.app_id)
     if teams.incomplete:
         raise NotConfigured(teams.incomplete)
