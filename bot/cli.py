@@ -117,11 +117,22 @@ def worker(db: str | None = DbOption, config: Path | None = ConfigOption) -> Non
 
 
 @app.command()
-def diagram() -> None:
+def diagram(protocol: str | None = typer.Option(
+        None, "--protocol", help="Een protocol (vo, po) of de map of protocol.yaml van een eigen protocol; "
+                                 "zonder: dat van de schoolconfig.")) -> None:
     """Print het protocol als Mermaid-toestandsdiagram."""
+    from bot.wiring import load_school, protocol_of
+    from flows.content import load_protocol
     from flows.protocol import diagram as mermaid
+    from flows.yamlsource import SourceError
 
-    typer.echo(mermaid(), nl=False)
+    try:
+        if protocol is None:
+            config = _settings(None, None).config
+            protocol = protocol_of(load_school(config), config)
+        typer.echo(mermaid(load_protocol(protocol)), nl=False)
+    except SourceError as exc:
+        fail(f"Het protocol klopt niet:\n{exc}")
 
 
 @db_app.command("upgrade")
@@ -349,17 +360,17 @@ def key_rotate(db: str | None = DbOption) -> None:
 @app.command("check-config")
 def check_config(config: Path | None = ConfigOption) -> None:
     """Controleer het configuratiebestand van de school en de inhoud van het protocol."""
-    from bot.wiring import load_school
-    from flows.content import load_content
+    from bot.wiring import load_contents, load_school
     from flows.yamlsource import SourceError
 
     settings = _settings(None, config)
     try:
         school = load_school(settings.config)
-        load_content()
+        protocol = load_contents(school, settings.config)[school.language].protocol
     except SourceError as exc:
         return fail(f"De configuratie klopt niet:\n{exc}")
-    typer.echo(f"In orde: {school.name}, {len(school.people)} personen, {len(school.departments)} afdelingen.")
+    typer.echo(f"In orde: {school.name}, {len(school.people)} personen, {len(school.departments)} afdelingen; "
+               f"protocol: {protocol.name} ({len(protocol.states)} toestanden).")
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EXAMPLE_CONFIG = Path(__file__).parent / "data" / "school.example.yaml"
+PO_EXAMPLE_CONFIG = Path(__file__).parent / "data" / "school.po.example.yaml"  # a primary school, protocol po
 
 
 class NotConfigured(RuntimeError):

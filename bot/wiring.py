@@ -7,9 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.content import load_content
+from flows.content import Content, load_content, roles_needed
 from flows.ports import Clock
-from flows.school import SchoolConfig, parse_school
+from flows.school import Role, SchoolConfig, parse_school
 from flows.services import App, keyed_fingerprint
 from flows.yamlsource import SourceError
 
@@ -22,6 +22,26 @@ def load_school(path: Path) -> SchoolConfig:
     except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: het bestand is geen UTF-8 (byte {exc.start})") from None
     return parse_school(text, str(path))
+
+
+def protocol_of(school: SchoolConfig, config_path: Path) -> str:
+    """The school's protocol: a shipped one by name, or its own folder, relative to the config file."""
+    name = school.protocol
+    if "/" not in name and not name.endswith(".yaml"):
+        return name
+    path = Path(name)
+    return str(path if path.is_absolute() else (config_path.parent / path))
+
+
+def load_contents(school: SchoolConfig, config_path: Path) -> dict[str, Content]:
+    """The school's protocol with its words; every role it needs is someone's in the config."""
+    contents = load_content(protocol_of(school, config_path))
+    content = contents[school.language]
+    missing = sorted(role for role in roles_needed(content) if not school.with_role(Role(role)))
+    if missing:
+        raise SourceError(f"{config_path}: het protocol ({content.protocol.name}) noemt de rol "
+                          f"{', '.join(missing)}, maar niemand in people heeft die rol")
+    return contents
 
 
 @dataclass
@@ -43,7 +63,7 @@ def build(config_path: Path, database_url: str, clock: Clock, migrate: bool = Tr
     from storage.uow import SqlAlchemyUnitOfWork
 
     school = load_school(config_path)
-    contents = load_content()
+    contents = load_contents(school, config_path)
     settings = Settings()
     key = settings.encryption_key if encryption_key is None else encryption_key
     keys = resolve_key(database_url, key, settings.production)

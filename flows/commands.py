@@ -12,8 +12,8 @@ from flows.content import Content
 from flows.effects import BOT
 from flows.engine import MAX_NOTE, advance, checkin_note, resume, transition
 from flows.model import CHECKIN, Case, Reminder, new_case_id, normalise_case_id
-from flows.protocol import MONITORING_STATES, CaseState, Trigger
-from flows.questions import AGREEMENT_QUESTION, Numbered, find, next_question, visible
+from flows.protocol import CLOSED, Trigger
+from flows.questions import Numbered, agreement_question, find, next_question, visible
 from flows.turn import Outcome, Turn, ask, pending_for, refuse, set_pending, switch_to
 
 # Commands that take words after them; the others must be the whole message ("wie?" or "wie moet ik informeren?").
@@ -68,14 +68,14 @@ def _new(turn: Turn, _: str) -> Outcome:
     content = turn.content
     if not can_open_cases(turn.person):
         return Outcome().say(content.msg("not_allowed_new"))
-    case = Case(new_case_id(), turn.person.id, turn.now)
+    case = Case(new_case_id(), turn.person.id, turn.now, content.protocol.initial)
     outcome = Outcome(new_case=case)
     outcome.event(case, turn, "created", mentor=turn.person.id)
     if len(turn.school.departments) == 1:
         case.set_answer("department", turn.school.departments[0].id, BOT, turn.now)
     switch_to(turn, outcome, case)
     outcome.say(content.msg("case_created", case=case.id), case)
-    outcome.say(f"{content.state_name(case.state.value)}: {content.texts.phase_intro[case.state.value]}", case)
+    outcome.say(f"{content.state_name(case.state)}: {content.texts.phase_intro[case.state]}", case)
     return advance(turn, case, outcome)
 
 
@@ -85,7 +85,7 @@ def _cases(turn: Turn, _: str) -> Outcome:
     if not cases:
         return Outcome().say(content.msg("cases_none"))
     active = turn.conversation.active_case_id
-    lines = [content.msg("case_line", case=render.label(c), state=content.state_name(c.state.value),
+    lines = [content.msg("case_line", case=render.label(c), state=content.state_name(c.state),
                          active=" ←" if c.id == active else "") for c in cases]
     return Outcome().say("\n".join([content.msg("cases_header"), *lines]))
 
@@ -98,7 +98,7 @@ def _open(turn: Turn, argument: str) -> Outcome:
     outcome = Outcome().record(turn, "view", case.id, what="open")
     switch_to(turn, outcome, case)
     outcome.say(content.msg("case_opened", case=render.label(case)), case)
-    if can_act(turn.person, case) and case.state is not CaseState.CLOSED:
+    if can_act(turn.person, case) and case.state != CLOSED:
         return advance(turn, case, outcome, again=True, complete=False)
     return outcome
 
@@ -117,7 +117,7 @@ def _amend(turn: Turn, case: Case, argument: str) -> Outcome:
     """`wijzig [nummer]`: an answer from the report (intake) corrected in any later phase, so that a
     misspelt name does not end up in Magister and the dossier."""
     content = turn.content
-    intake = [n for n in visible(case, content, CaseState.INTAKE) if n.question.auto is None]
+    intake = [n for n in visible(case, content, content.protocol.report) if n.question.auto is None]
     if not argument:
         lines = [f"{n.number}. {content.texts.questions[n.question.id].label}: "
                  f"{_shown(content, n.question.id, case.value(n.question.id)) if case.answer(n.question.id) else '–'}"
@@ -194,7 +194,7 @@ def _skip(turn: Turn, case: Case, _: str) -> Outcome:
 
 
 def _agreement(turn: Turn, case: Case, _: str) -> Outcome:
-    question_id = AGREEMENT_QUESTION.get(case.state)
+    question_id = agreement_question(case, turn.content)
     if question_id is None:
         return Outcome().say(turn.content.msg("agreement_not_now"), case)
     numbered = find(case, turn.content, question_id) or Numbered(0, turn.content.questions[question_id])
@@ -215,7 +215,7 @@ def _with_reason(trigger: Trigger) -> Callable[[Turn, Case, str], Outcome]:
 
 def _checkin(turn: Turn, case: Case, note: str) -> Outcome:
     content = turn.content
-    if case.state in (CaseState.INTAKE, CaseState.CLOSED):
+    if case.state in (content.protocol.report, CLOSED):
         return Outcome().say(content.msg("checkin_not_now"), case)
     return checkin_note(turn, case, note)
 
@@ -223,13 +223,13 @@ def _checkin(turn: Turn, case: Case, note: str) -> Outcome:
 def _snooze(turn: Turn, case: Case, _: str) -> Outcome:
     """A mentor puts off a check-in; the evaluation cannot be put off."""
     content, school = turn.content, turn.school
-    if case.state not in MONITORING_STATES:
+    if not content.protocol.is_monitoring(case.state):
         return Outcome().say(content.msg("snooze_not_now"), case)
     if case.evaluation_due is not None and turn.now >= case.evaluation_due:
         return Outcome().say(content.msg("snooze_evaluation", weeks=school.evaluation_weeks), case)
     due = school.calendar.add_school_days(turn.now, school.snooze_days, school.zone())
     outcome = Outcome()
-    outcome.effects.reminders.append(Reminder(case.id, "checkin", due, case.state.value))
+    outcome.effects.reminders.append(Reminder(case.id, "checkin", due, case.state))
     outcome.event(case, turn, "snoozed", until=due.isoformat())
     outcome.say(content.msg("snoozed", date=render.day(content, school, due)), case)
     pending = pending_for(turn)
@@ -240,9 +240,7 @@ def _snooze(turn: Turn, case: Case, _: str) -> Outcome:
 
 
 def _language(turn: Turn, argument: str) -> Outcome:
-    from flows.content import load_content
-
-    contents = load_content()
+    contents = turn.contents
     wanted = argument.strip().lower()[:2]
     if wanted not in contents:
         return Outcome().say(turn.content.msg("language_usage"))

@@ -1,6 +1,7 @@
-"""The protocol's questions and the bot's words, as data: one structure file, one text file per language.
+"""The protocol and the bot's words, as data: the protocol's file with its words per language beside it
+(flows/protocols/<name>/), and the bot's general words per language (flows/content/<language>.yaml).
 
-Both are validated on load; a broken file fails with its name, the line and the reason.
+All are validated on load; a broken file fails with its name, the line and the reason.
 """
 
 from __future__ import annotations
@@ -8,96 +9,21 @@ from __future__ import annotations
 import string
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from flows.yamlsource import At, SourceError, line_of, load_model, parse_yaml
+from flows.protocol import Protocol, QuestionSpec
+from flows.protocol_spec import Notice
+from flows.yamlsource import SourceError, line_of, load_model, parse_yaml
 
-AnswerKind = Literal["task", "yes_no", "text", "students", "date", "choice", "agreement"]
-Condition = dict[str, str | tuple[str, ...]]
-PHASES = ("intake", "fase1", "fase2", "fase3", "fase4")
-STATES = ("intake", "fase1", "fase2", "monitoring2", "fase3", "monitoring3", "fase4", "closed")
 LANGUAGES = ("nl", "en")
+DEFAULT_PROTOCOL = "vo"
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class QuestionSpec(Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    kind: AnswerKind
-    required: bool = True
-    allow_na: bool = False
-    when: Condition | None = None
-    after: Condition | None = None
-    options: tuple[str, ...] = ()
-    options_from: Literal["departments"] | None = None
-    # Filled in by the bot: team_post (its own post informed the team), entry_reason (why the case is here).
-    auto: Literal["team_post", "entry_reason"] | None = None
-    draft: Literal["magister", "magister_f3", "teachers"] | None = None
-    # Choices that mean "not done yet" ("nog geen besluit"): the phase waits, the bot comes back to it.
-    not_done: tuple[str, ...] = ()
-    max_length: int = Field(default=2000, ge=1, le=4000)
-
-    @model_validator(mode="after")
-    def _choice_has_options(self) -> QuestionSpec:
-        if self.kind == "choice" and not (self.options or self.options_from):
-            raise ValueError(f"keuzevraag {self.id} heeft geen options of options_from")
-        if self.allow_na and self.kind != "task":
-            raise ValueError(f"allow_na past alleen bij kind task ({self.id})")
-        if set(self.not_done) - set(self.options):
-            raise ValueError(f"not_done van {self.id} noemt een keuze die niet in options staat")
-        return self
-
-
-class WhoRule(Strict):
-    id: str
-    when: Condition | None = None
-
-
-class Website(Strict):
-    id: str
-    url: str = Field(pattern=r"^https?://")
-    first_when: Condition | None = None
-
-
-class Structure(Strict):
-    phases: dict[Literal["intake", "fase1", "fase2", "fase3", "fase4"], tuple[QuestionSpec, ...]]
-    who: dict[Literal[STATES], tuple[WhoRule, ...]]  # type: ignore[valid-type]
-    websites: tuple[Website, ...]
-
-    @field_validator("who", mode="before")
-    @classmethod
-    def _plain_ids(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {k: [{"id": r} if isinstance(r, str) else r for r in v] for k, v in value.items()}
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Structure:
-        missing = [p for p in PHASES if p not in self.phases]
-        if missing:
-            raise At(("phases",), f"fase ontbreekt: {', '.join(missing)}")
-        seen: set[str] = set()
-        for phase in PHASES:
-            for i, q in enumerate(self.phases[phase]):
-                if q.id in seen:
-                    raise At(("phases", phase, i, "id"), f"vraag-id {q.id} komt twee keer voor")
-                for ref in {**(q.when or {}), **(q.after or {})}:
-                    if ref not in seen:
-                        raise At(("phases", phase, i, "when"),
-                                 f"vraag {q.id}: 'when' verwijst naar {ref}, dat geen eerdere vraag is")
-                seen.add(q.id)
-        conditions = [(("who", state, i, "when"), r.when) for state, rules in self.who.items()
-                      for i, r in enumerate(rules)]
-        conditions += [(("websites", i, "first_when"), w.first_when) for i, w in enumerate(self.websites)]
-        for loc, cond in conditions:
-            for ref in cond or {}:
-                if ref not in seen:
-                    raise At(loc, f"'when' verwijst naar onbekende vraag {ref}")
-        return self
 
 
 class QuestionText(Strict):
@@ -106,7 +32,32 @@ class QuestionText(Strict):
     hint: str | None = None
 
 
+class GeneralTexts(Strict):
+    """The bot's own words in one language (flows/content/<language>.yaml)."""
+
+    language: Literal["nl", "en"]
+    answers: dict[Literal["yes", "no", "na"], str]
+    commands: dict[str, tuple[str, ...]]
+    messages: dict[str, str]
+
+
+class ProtocolTexts(Strict):
+    """A protocol's words in one language (beside its protocol.yaml): its states, questions, who to inform,
+    websites, and the messages the protocol file names."""
+
+    language: Literal["nl", "en"]
+    states: dict[str, str]
+    phase_intro: dict[str, str]
+    questions: dict[str, QuestionText]
+    options: dict[str, dict[str, str]] = {}
+    who: dict[str, str]
+    websites: dict[str, str]
+    messages: dict[str, str] = {}
+
+
 class Texts(Strict):
+    """Both together: what one language's reader sees."""
+
     language: Literal["nl", "en"]
     states: dict[str, str]
     phase_intro: dict[str, str]
@@ -118,28 +69,43 @@ class Texts(Strict):
     commands: dict[str, tuple[str, ...]]
     messages: dict[str, str]
 
+    @classmethod
+    def of(cls, general: GeneralTexts, words: ProtocolTexts) -> Texts:
+        return cls(language=general.language, states=words.states, phase_intro=words.phase_intro,
+                   answers=general.answers, questions=words.questions, options=words.options, who=words.who,
+                   websites=words.websites, commands=general.commands,
+                   messages={**general.messages, **words.messages})
+
 
 COMMANDS = (
     "new", "cases", "open", "status", "who", "advice", "tips", "help", "question", "skip",
     "agreement", "done", "checkin", "incident", "close", "reopen", "details", "language", "snooze",
     "share", "handover", "dossier", "overview", "stats",
 )
-WHO_PLACEHOLDERS = {"school_leader", "safety_team", "coordinator", "care_coordinator", "magister_roles", "magister_path"}
+WHO_PLACEHOLDERS = {"school_leader", "safety_team", "coordinator", "care_coordinator", "intern_begeleider",
+                    "magister_roles", "magister_path"}
 
 
 def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-class Content:
-    """One language's view of the protocol: the structure plus that language's words."""
+# Messages the bot uses that every protocol words itself (they name its phases).
+PROTOCOL_MESSAGES = {"stats_columns", "agreement_if_broken", "closed_by_complete_phase"}
+# The fields each kind of message the protocol file names may use.
+NOTICE_FIELDS = {"case", "id", "class_name", "bullied", "bullies", "state", "mentor", "how", "reason"}
+FIELDS = {"notice": NOTICE_FIELDS, "tell": {"channel"}, "intro": set(), "entry_reason": {"weeks", "reason"},
+          "evaluation": {"case", "weeks"}}
 
-    def __init__(self, structure: Structure, texts: Texts) -> None:
-        self.structure = structure
+
+class Content:
+    """One language's view of the protocol: the protocol plus that language's words."""
+
+    def __init__(self, protocol: Protocol, texts: Texts) -> None:
+        self.protocol = protocol
         self.texts = texts
         self.language = texts.language
-        self.questions = {q.id: q for phase in PHASES for q in structure.phases[phase]}
-        self.phase_of = {q.id: phase for phase in PHASES for q in structure.phases[phase]}
+        self.questions = {q.id: q for questions in protocol.phases.values() for q in questions}
         self._commands = {word: cmd for cmd, words in texts.commands.items() for word in words}
 
     def msg(self, key: str, /, **params: object) -> str:
@@ -149,7 +115,7 @@ class Content:
         return self.texts.states[state]
 
     def phase_question_ids(self, phase: str) -> set[str]:
-        return {q.id for q in self.structure.phases[phase]}  # type: ignore[index]
+        return {q.id for q in self.protocol.questions(phase)}
 
     def command(self, word: str) -> str | None:
         return self._commands.get(word.lower())
@@ -158,12 +124,43 @@ class Content:
         return self.texts.options.get(question_id, {}).get(key, key)
 
 
-def check_texts(structure: Structure, texts: Texts, reference: Texts | None, source: str,
-                text: str | None = None) -> None:
-    """Every id in the structure has words; every language says the same things with the same fields.
+def named_messages(protocol: Protocol) -> dict[str, str]:
+    """Every message key the protocol file names, with the kind of message it is."""
+    named: dict[str, str] = {}
+    entries = [protocol.on_reopen]
+    for spec in protocol.states.values():
+        entries += [spec.on_enter] + ([spec.by_incident] if spec.by_incident else [])
+        if spec.incident_here:
+            named.update({n.key: "notice" for n in spec.incident_here.notices})
+            named[spec.incident_here.tell] = "tell"
+        if spec.evaluation:
+            named.update({spec.evaluation.question: "evaluation", spec.evaluation.reminder: "evaluation"})
+    for entry in entries:
+        named.update({n.key: "notice" for n in entry.notices})
+        named.update({key: kind for kind, key in (("tell", entry.tell), ("intro", entry.intro),
+                                                  ("entry_reason", entry.entry_reason)) if key})
+    return named
 
-    Given the file's `text`, each problem names its line too.
-    """
+
+def roles_needed(content: Content) -> set[str]:
+    """The roles the protocol sends to or names in its who-to-inform words: the school needs someone in each
+    (the department's school leader and social-safety team come from the departments)."""
+    named = {who for notices in _all_notices(content.protocol) for n in notices for who in n.to}
+    named |= {field for words in content.texts.who.values() for field in _fields(words)}
+    return named & {"anti_bullying_coordinator", "care_coordinator", "intern_begeleider"}
+
+
+def _all_notices(protocol: Protocol) -> list[tuple[Notice, ...]]:
+    entries = [protocol.on_reopen, *(s.on_enter for s in protocol.states.values()),
+               *(s.by_incident for s in protocol.states.values() if s.by_incident)]
+    return [e.notices for e in entries] + [s.incident_here.notices for s in protocol.states.values() if s.incident_here]
+
+
+def check_texts(protocol: Protocol, texts: Texts, reference: Texts | None, source: str,
+                text: str | None = None) -> None:
+    """Every id in the protocol has words; every message it names exists with fields the bot fills in;
+    every language says the same things with the same fields. Given the file's `text`, each problem
+    names its line too."""
     problems: list[str] = []
     node = parse_yaml(text, source)[1] if text is not None else None
 
@@ -176,19 +173,28 @@ def check_texts(structure: Structure, texts: Texts, reference: Texts | None, sou
         if gone:
             add(section, f"ontbreekt {', '.join(gone)}")
 
-    need("states", texts.states, set(STATES))
-    need("phase_intro", texts.phase_intro, set(STATES))
+    questions = [q for qs in protocol.phases.values() for q in qs]
+    need("states", texts.states, set(protocol.states))
+    need("phase_intro", texts.phase_intro, set(protocol.states))
     need("answers", texts.answers, {"yes", "no", "na"})
-    need("questions", texts.questions, {q.id for p in PHASES for q in structure.phases[p]})
-    need("who", texts.who, {r.id for rules in structure.who.values() for r in rules})
-    need("websites", texts.websites, {w.id for w in structure.websites})
+    need("questions", texts.questions, {q.id for q in questions})
+    need("who", texts.who, {r.id for rules in protocol.who.values() for r in rules})
+    need("websites", texts.websites, {w.id for w in protocol.websites})
     need("commands", texts.commands, set(COMMANDS))
-    for q in (q for p in PHASES for q in structure.phases[p] if q.options):
+    for q in (q for q in questions if q.options):
         need(f"options.{q.id}", texts.options.get(q.id, {}), set(q.options))
     for rule_id, words in texts.who.items():
         unknown = _fields(words) - WHO_PLACEHOLDERS
         if unknown:
             add(f"who.{rule_id}", f"onbekende velden {', '.join(sorted(unknown))}")
+    need("messages", texts.messages, PROTOCOL_MESSAGES)
+    for key, kind in named_messages(protocol).items():
+        if kind == "notice" and f"kind_{key}" not in texts.messages:  # how the dossier names it
+            add("messages", f"ontbreekt kind_{key} (genoemd in protocol.yaml)")
+        if key not in texts.messages:
+            add("messages", f"ontbreekt {key} (genoemd in protocol.yaml)")
+        elif _fields(texts.messages[key]) - FIELDS[kind]:
+            add(f"messages.{key}", f"onbekende velden {', '.join(sorted(_fields(texts.messages[key]) - FIELDS[kind]))}")
     if reference is not None:
         need("messages", texts.messages, set(reference.messages))
         for key, message in texts.messages.items():
@@ -200,31 +206,48 @@ def check_texts(structure: Structure, texts: Texts, reference: Texts | None, sou
         raise SourceError("\n".join(problems))
 
 
-def _read(name: str) -> str:
-    return resources.files("flows").joinpath("content", name).read_text(encoding="utf-8")
+def _shipped(*parts: str) -> str:
+    return resources.files("flows").joinpath(*parts).read_text(encoding="utf-8")
 
 
-def load_structure(text: str, source: str) -> Structure:
-    return load_model(Structure, text, source)
+def protocol_dir(name: str) -> Path:
+    """A shipped protocol by its name (`vo`, `po`), or a folder or protocol.yaml of the school's own."""
+    path = Path(name)
+    if path.name == "protocol.yaml":
+        return path.parent
+    if path.is_dir() or len(path.parts) > 1:
+        return path
+    return Path(str(resources.files("flows").joinpath("protocols", name)))
 
 
-def load_texts(text: str, source: str) -> Texts:
-    return load_model(Texts, text, source)
+def _file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SourceError(f"{path}: kan het bestand niet lezen ({exc.strerror})") from None
+
+
+def load_protocol(name: str = DEFAULT_PROTOCOL) -> Protocol:
+    path = protocol_dir(name) / "protocol.yaml"
+    return load_model(Protocol, _file(path), str(path))
 
 
 @cache
-def load_content() -> dict[str, Content]:
-    """The shipped content, Dutch first; raises SourceError naming the file when it is broken."""
-    structure = load_structure(_read("protocol.yaml"), "flows/content/protocol.yaml")
+def load_content(protocol: str = DEFAULT_PROTOCOL) -> dict[str, Content]:
+    """The protocol's content in every language, Dutch first; raises SourceError naming the file when it is
+    broken. `protocol`: a shipped protocol's name, or the folder of the school's own."""
+    folder = protocol_dir(protocol)
+    spec = load_protocol(protocol)
     contents: dict[str, Content] = {}
     reference: Texts | None = None
     for lang in LANGUAGES:
-        source = f"flows/content/{lang}.yaml"
-        text = _read(f"{lang}.yaml")
-        texts = load_texts(text, source)
-        check_texts(structure, texts, reference, source, text)
+        general = load_model(GeneralTexts, _shipped("content", f"{lang}.yaml"), f"flows/content/{lang}.yaml")
+        source = str(folder / f"{lang}.yaml")
+        text = _file(folder / f"{lang}.yaml")
+        texts = Texts.of(general, load_model(ProtocolTexts, text, source))
+        check_texts(spec, texts, reference, source, text)
         reference = reference or texts
-        contents[lang] = Content(structure, texts)
+        contents[lang] = Content(spec, texts)
     # Every command word works whatever the reader's language; Dutch wins where two collide.
     shared: dict[str, str] = {}
     for content in reversed(contents.values()):
@@ -234,4 +257,4 @@ def load_content() -> dict[str, Content]:
     return contents
 
 
-__all__ = ["Content", "QuestionSpec", "SourceError", "load_content", "parse_yaml"]
+__all__ = ["Content", "QuestionSpec", "SourceError", "load_content", "load_protocol", "parse_yaml"]

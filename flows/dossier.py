@@ -116,7 +116,7 @@ def build(case: Case, events: list[Event], school: SchoolConfig, content: Conten
     dept = school.department(case.department)
     facts = Section(content.msg("dossier_facts"), [
         ("id", case.id),
-        ("", content.state_name(case.state.value)),
+        ("", content.state_name(case.state)),
         (_label(content, "class_name"), case.class_name or "?"),
         (_label(content, "department"), dept.name if dept else "–"),
         (_label(content, "bullied"), shown(content, "bullied", case.value("bullied"))),

@@ -1,4 +1,5 @@
-"""What entering a state brings with it: posts and pings for the safety channel, reminders, auto-done steps.
+"""What entering a state brings with it, as the protocol file says: posts and messages, reminders, steps the
+bot does itself.
 
 Pure: it returns the effects; the service commits them with the case in one transaction.
 """
@@ -12,9 +13,10 @@ from flows import render
 from flows.content import Content
 from flows.messages import Message, Outgoing
 from flows.model import Case, Event, Reminder
-from flows.protocol import MONITORING_STATES, CaseState, Transition, Trigger
+from flows.protocol import CLOSED, Transition, Trigger
+from flows.protocol_spec import Entry, Notice
 from flows.questions import visible
-from flows.school import Role, SchoolConfig
+from flows.school import Person, Role, SchoolConfig
 
 BOT = "pestbot"
 SAFETY_CHANNEL = "safety"
@@ -28,31 +30,51 @@ class Effects:
     cancel_reminders: bool = False
 
 
-def _ping(case: Case, school: SchoolConfig, content: Content, key: str, team: bool = False) -> Outgoing:
-    """A post in the safety channel that mentions the school leader concerned and the coordinator, and
-    with `team` the whole social-safety team (fase 3 and 4, severe incidents: the team meets on those)."""
-    people = [school.school_leader_of(case.department), *school.with_role(Role.ANTI_BULLYING_COORDINATOR)]
-    if team:
-        people += school.safety_team(case.department)
-    mentions = tuple(dict.fromkeys(p.id for p in people if p is not None))
-    mentor = school.person(case.mentor_id)
-    text = content.msg(key, case=render.label(case), state=content.state_name(case.state.value),
-                       mentor=mentor.name if mentor else "–")
-    return Outgoing(target_kind="channel", target=SAFETY_CHANNEL, kind=key,
-                    message=Message(text=text, mentions=mentions, case_id=case.id))
+def audience(case: Case, school: SchoolConfig, to: tuple[str, ...]) -> list[Person]:
+    """The people a notice names: the department's school leader and social-safety team, or a role. Before
+    the report names the department (a severe incident while signalling), every department's leader."""
+    departments = [case.department] if case.department else [d.id for d in school.departments]
+    people: list[Person | None] = []
+    for who in to:
+        if who == "school_leader":
+            people += [school.school_leader_of(d) for d in departments]
+        elif who == "safety_team":
+            people += [p for d in departments for p in school.safety_team(d)]
+        else:
+            people += school.with_role(Role(who))
+    return list({p.id: p for p in people if p is not None}.values())
 
 
-def _summary(case: Case, school: SchoolConfig, content: Content) -> Outgoing:
-    """Fase 2: the team is informed by the bot's own post; it says little (initials, class, phase, id)."""
+def entry_of(content: Content, transition: Transition) -> Entry:
+    """What entering the destination this way brings: by a reopen, by a severe incident, or as usual."""
+    spec = content.protocol.states[transition.dest]
+    if transition.trigger == Trigger.REOPEN.value:
+        return content.protocol.on_reopen
+    if transition.trigger == Trigger.SEVERE_INCIDENT.value and spec.by_incident is not None:
+        return spec.by_incident
+    return spec.on_enter
+
+
+def _notices(case: Case, notices: tuple[Notice, ...], actor: str, school: SchoolConfig, content: Content,
+             how: str = "–", reason: str | None = None) -> list[Outgoing]:
     mentor = school.person(case.mentor_id)
-    mentions = tuple(p.id for p in school.safety_team(case.department))
-    text = content.msg("summary_fase2", case=case.id, class_name=case.class_name or "?",
-                       state=content.state_name(case.state.value),
-                       bullied=render.students(case, "bullied", full=False),
-                       bullies=render.students(case, "bullies", full=False),
-                       mentor=mentor.name if mentor else "–")
-    return Outgoing(target_kind="channel", target=SAFETY_CHANNEL, kind="summary_fase2",
-                    message=Message(text=text, mentions=mentions, case_id=case.id))
+    words = {"case": render.label(case), "id": case.id, "class_name": case.class_name or "?",
+             "bullied": render.students(case, "bullied", full=False),
+             "bullies": render.students(case, "bullies", full=False),
+             "state": content.state_name(case.state), "mentor": mentor.name if mentor else "–",
+             "how": how, "reason": (reason or "").strip() or "–"}
+    out: list[Outgoing] = []
+    for notice in notices:
+        people = audience(case, school, notice.to)
+        if notice.post is not None:
+            out.append(Outgoing(target_kind="channel", target=SAFETY_CHANNEL, kind=notice.post,
+                                message=Message(text=content.msg(notice.post, **words),
+                                                mentions=tuple(p.id for p in people), case_id=case.id)))
+        else:
+            text = content.msg(notice.key, **words)
+            out += [Outgoing(target_kind="dm", target=p.id, kind=notice.key, message=Message(text=text, case_id=case.id))
+                    for p in people if p.id != actor]
+    return out
 
 
 def _auto_answer(case: Case, content: Content, now: datetime, effects: Effects, reason: str | None = None) -> None:
@@ -65,28 +87,14 @@ def _auto_answer(case: Case, content: Content, now: datetime, effects: Effects, 
             effects.events.append(Event(case.id, now, BOT, "answered", {"question": numbered.question.id, "value": value}))
 
 
-def _entry_reason(case: Case, transition: Transition, school: SchoolConfig, content: Content) -> str:
-    if transition.trigger == Trigger.SEVERE_INCIDENT.value:
-        return content.msg("entry_reason_incident", reason=(transition.reason or "").strip())
-    return content.msg(f"entry_reason_{case.state.value}", weeks=school.evaluation_weeks)
-
-
-def _closed(case: Case, transition: Transition, actor: str, school: SchoolConfig, content: Content) -> list[Outgoing]:
-    """The coordinator follows every case and monitors how it goes: told when one closes."""
-    how = content.msg(f"closed_by_{transition.trigger}")
-    mentor = school.person(case.mentor_id)
-    text = content.msg("closed_to_coordinator", case=render.label(case), how=how,
-                       reason=(transition.reason or "").strip() or "–", mentor=mentor.name if mentor else "–")
-    return [Outgoing(target_kind="dm", target=p.id, kind="closed", message=Message(text=text, case_id=case.id))
-            for p in school.with_role(Role.ANTI_BULLYING_COORDINATOR) if p.id != actor]
-
-
 def incident_noted(case: Case, reason: str, actor: str, school: SchoolConfig, content: Content,
                    now: datetime) -> Effects:
-    """A severe incident where the case stays in its phase (fase 3 before new agreements, fase 4):
-    on the timeline, and the school leader, the coordinator and the team told at once."""
+    """A severe incident where the case stays in its state (`incident_here` in the protocol): on the
+    timeline, and the people the protocol names told at once."""
+    here = content.protocol.states[case.state].incident_here
     effects = Effects(events=[Event(case.id, now, actor, "incident", {"reason": reason.strip()})])
-    effects.outgoing.append(_ping(case, school, content, "ping_incident_in_place", team=True))
+    if here is not None:
+        effects.outgoing += _notices(case, here.notices, actor, school, content, reason=reason)
     _record(case, effects, actor, now)
     return effects
 
@@ -94,45 +102,49 @@ def incident_noted(case: Case, reason: str, actor: str, school: SchoolConfig, co
 def on_transition(case: Case, transition: Transition, actor: str, school: SchoolConfig, content: Content,
                   now: datetime) -> Effects:
     """Apply a transition the machine made to the case, and say what must follow from it."""
-    dest = transition.dest
+    protocol, dest = content.protocol, transition.dest
     case.state = dest
     case.phase_started_at = now
     case.updated_at = now
-    if dest is CaseState.CLOSED:
+    reopened = transition.trigger == Trigger.REOPEN.value
+    if dest == CLOSED:
         case.closed_from = transition.source
         case.evaluation_due = None
-    elif transition.trigger == Trigger.REOPEN.value:
+    elif reopened:
         case.closed_from = None
     effects = Effects(events=[Event(case.id, now, actor, "transition", {
-        "from": transition.source.value, "to": dest.value, "trigger": transition.trigger,
-        "reason": transition.reason})])
-    calendar, zone = school.calendar, school.zone()
-    nudge = Reminder(case.id, "nudge", calendar.add_school_days(now, school.nudge_days, zone), dest.value)
-    if dest is CaseState.CLOSED:
-        effects.cancel_reminders = True
-        effects.outgoing += _closed(case, transition, actor, school, content)
-    elif dest in MONITORING_STATES:
-        # School weeks: a holiday inside the four weeks moves the evaluation.
-        case.evaluation_due = calendar.next_open(calendar.add_school_weeks(now, school.evaluation_weeks, zone), zone)
-        checkin = calendar.next_open(now + timedelta(days=school.checkin_days), zone)
-        effects.reminders += [
-            Reminder(case.id, "evaluation", case.evaluation_due, dest.value),
-            Reminder(case.id, "checkin", checkin, dest.value),
-        ]
-    else:
-        effects.reminders.append(nudge)
-    if transition.trigger == Trigger.REOPEN.value:
-        effects.outgoing.append(_ping(case, school, content, "ping_reopened"))
-    elif dest is CaseState.FASE2:
-        effects.outgoing.append(_summary(case, school, content))
-        _auto_answer(case, content, now, effects)
-    elif dest in (CaseState.FASE3, CaseState.FASE4):
-        severe = transition.trigger == Trigger.SEVERE_INCIDENT.value
-        key = "ping_incident" if severe else f"ping_{dest.value}"
-        effects.outgoing.append(_ping(case, school, content, key, team=True))
-        _auto_answer(case, content, now, effects, _entry_reason(case, transition, school, content))
+        "from": transition.source, "to": dest, "trigger": transition.trigger, "reason": transition.reason})])
+    effects.cancel_reminders = dest == CLOSED
+    effects.reminders += _reminders(case, protocol.states[dest].reminders, school, now)
+    entry = entry_of(content, transition)
+    how = content.msg(f"closed_by_{transition.trigger}") if dest == CLOSED else "–"
+    effects.outgoing += _notices(case, entry.notices, actor, school, content, how, transition.reason)
+    if protocol.is_phase(dest) and not reopened:
+        reason = None
+        if entry.entry_reason is not None:
+            reason = content.msg(entry.entry_reason, weeks=school.evaluation_weeks,
+                                 reason=(transition.reason or "").strip())
+        _auto_answer(case, content, now, effects, reason)
     _record(case, effects, actor, now)
     return effects
+
+
+def _reminders(case: Case, kinds: tuple[str, ...], school: SchoolConfig, now: datetime) -> list[Reminder]:
+    """The reminders the state brings; school weeks and days come from the school's calendar (a holiday
+    inside the four weeks moves the evaluation)."""
+    calendar, zone = school.calendar, school.zone()
+    out = []
+    for kind in kinds:
+        if kind == "nudge":
+            out.append(Reminder(case.id, "nudge", calendar.add_school_days(now, school.nudge_days, zone), case.state))
+        elif kind == "evaluation":
+            case.evaluation_due = calendar.next_open(calendar.add_school_weeks(now, school.evaluation_weeks, zone),
+                                                     zone)
+            out.append(Reminder(case.id, "evaluation", case.evaluation_due, case.state))
+        else:
+            checkin = calendar.next_open(now + timedelta(days=school.checkin_days), zone)
+            out.append(Reminder(case.id, "checkin", checkin, case.state))
+    return out
 
 
 def _record(case: Case, effects: Effects, actor: str, now: datetime) -> None:

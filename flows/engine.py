@@ -16,8 +16,8 @@ from flows.effects import incident_noted, on_transition
 from flows.messages import Message
 from flows.model import CHECKIN, Agreement, Case, Pending
 from flows.phases import entered, refusal
-from flows.protocol import PHASE_STATES, CaseMachineModel, CaseState, Trigger, fire
-from flows.questions import EVALUATION, Numbered, find, is_not_done, next_question, required_open
+from flows.protocol import CLOSED, CaseMachineModel, Trigger, fire
+from flows.questions import EVALUATION, Numbered, agreement_question, find, is_not_done, next_question, required_open
 from flows.turn import Outcome, Turn, ask, pending_for, set_pending
 
 AGREEMENT_PARTS = ("what", "how", "if_broken")
@@ -43,7 +43,7 @@ def outdated(turn: Turn, case: Case, text: str) -> Outcome:
     outcome = Outcome().say(text, case)
     pending = pending_for(turn)
     if pending is None or pending.held is not None or pending.question_id == CHECKIN \
-            or turn.conversation.active_case_id != case.id or case.state is CaseState.CLOSED:
+            or turn.conversation.active_case_id != case.id or case.state == CLOSED:
         return outcome
     numbered = find(case, turn.content, pending.question_id)
     return outcome if numbered is None else ask(turn, outcome, case, numbered, pending.part, pending.draft)
@@ -54,7 +54,7 @@ def awaiting_text(turn: Turn) -> bool:
     this person? Only what it last asked counts."""
     case = turn.case
     pending = pending_for(turn)
-    if pending is None or case is None or case.state is CaseState.CLOSED or not can_act(turn.person, case):
+    if pending is None or case is None or case.state == CLOSED or not can_act(turn.person, case):
         return False
     if pending.part or pending.question_id == CHECKIN:
         return True
@@ -64,7 +64,7 @@ def awaiting_text(turn: Turn) -> bool:
 
 def nothing_open(turn: Turn, case: Case) -> str:
     content = turn.content
-    if case.state in PHASE_STATES:
+    if turn.content.protocol.is_phase(case.state):
         return content.msg("nothing_open", missing=render.missing(case, content) or "–",
                            days=turn.school.nudge_days)
     return content.msg("evaluation_not_due", date=render.day(content, turn.school, case.evaluation_due))
@@ -144,11 +144,11 @@ def advance(turn: Turn, case: Case, outcome: Outcome, again: bool = False, compl
     if numbered is not None:
         return ask(turn, outcome, case, numbered)
     set_pending(turn, outcome, None)
-    if case.state in PHASE_STATES and complete and not required_open(case, turn.content):
+    if turn.content.protocol.is_phase(case.state) and complete and not required_open(case, turn.content):
         return transition(turn, case, outcome, Trigger.COMPLETE_PHASE)
-    if case.state in PHASE_STATES and not required_open(case, turn.content):
-        outcome.say(turn.content.msg("all_steps_done", state=turn.content.state_name(case.state.value)), case)
-    elif case.state is not CaseState.CLOSED:
+    if turn.content.protocol.is_phase(case.state) and not required_open(case, turn.content):
+        outcome.say(turn.content.msg("all_steps_done", state=turn.content.state_name(case.state)), case)
+    elif case.state != CLOSED:
         outcome.say(nothing_open(turn, case), case)
     return resume(turn, outcome, case)
 
@@ -158,7 +158,7 @@ def resume(turn: Turn, outcome: Outcome, case: Case) -> Outcome:
     about this one came in between, with its question."""
     back = turn.load_case(turn.resume_to) if turn.resume_to and turn.resume_to != case.id else None
     turn.resume_to = None
-    if back is None or back.state is CaseState.CLOSED or not can_act(turn.person, back):
+    if back is None or back.state == CLOSED or not can_act(turn.person, back):
         return outcome
     turn.conversation.active_case_id = back.id
     turn.case = back
@@ -170,12 +170,13 @@ def resume(turn: Turn, outcome: Outcome, case: Case) -> Outcome:
 def transition(turn: Turn, case: Case, outcome: Outcome, trigger: Trigger, **kwargs: Any) -> Outcome:
     """Fire a protocol event; on refusal a message that names what is missing, and the case unchanged."""
     content = turn.content
+    here = agreement_question(case, content)
     model = CaseMachineModel(state=case.state, closed_from=case.closed_from,
                              required_open=lambda: [n.question.id for n in required_open(case, content)],
-                             new_agreements=bool(case.agreements_of("agreements_f3")))
-    made = fire(model, trigger, **kwargs)
+                             agreements=bool(here and case.agreements_of(here)))
+    made = fire(content.protocol, model, trigger, **kwargs)
     if made is None:
-        if trigger is Trigger.SEVERE_INCIDENT and case.state in (CaseState.FASE3, CaseState.FASE4) \
+        if trigger is Trigger.SEVERE_INCIDENT and content.protocol.states[case.state].incident_here is not None \
                 and (kwargs.get("reason") or "").strip():
             return _incident_in_place(turn, case, outcome, kwargs["reason"])
         return outcome.say(refusal(turn, case, trigger, kwargs), case)
@@ -186,20 +187,20 @@ def transition(turn: Turn, case: Case, outcome: Outcome, trigger: Trigger, **kwa
     outcome.effects.cancel_reminders = outcome.effects.cancel_reminders or effects.cancel_reminders
     outcome.changed = True
     set_pending(turn, outcome, None)
-    outcome.say(entered(turn, case, made.source, made.trigger), case)
-    if case.state is CaseState.CLOSED:
+    outcome.say(entered(turn, case, made), case)
+    if case.state == CLOSED:
         return resume(turn, outcome, case)
     reopened = made.trigger == Trigger.REOPEN.value
     return advance(turn, case, outcome, again=reopened, complete=not reopened)
 
 
 def _incident_in_place(turn: Turn, case: Case, outcome: Outcome, reason: str) -> Outcome:
-    """A severe incident in fase 3 before its new agreements exist, or in fase 4: the school leader is
-    already involved and there is no further phase; the incident is recorded and the team told."""
+    """A severe incident that no transition takes from here (fase 3 before its new agreements exist, or
+    fase 4): the incident is recorded and the people the protocol names told (`incident_here`)."""
     effects = incident_noted(case, reason, turn.person.id, turn.school, turn.content, turn.now)
     outcome.effects.events += effects.events
     outcome.effects.outgoing += effects.outgoing
     outcome.changed = True
     case.updated_at = turn.now
-    key = "incident_noted_f3" if case.state is CaseState.FASE3 else "incident_noted_f4"
-    return outcome.say(turn.content.msg(key, channel=turn.school.safety_channel.name), case)
+    tell = turn.content.protocol.states[case.state].incident_here.tell  # type: ignore[union-attr]
+    return outcome.say(turn.content.msg(tell, channel=turn.school.safety_channel.name), case)

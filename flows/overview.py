@@ -11,7 +11,7 @@ from flows.access import can_see_failed_deliveries, can_view
 from flows.content import Content
 from flows.messages import Message
 from flows.model import Case
-from flows.protocol import MONITORING_STATES, CaseState
+from flows.protocol import CLOSED
 from flows.questions import next_question, required_open
 from flows.school import Person, SchoolConfig
 
@@ -21,7 +21,7 @@ def overdue_steps(case: Case, content: Content, school: SchoolConfig, now: datet
     late = 0
     if (now - case.phase_started_at).days >= school.nudge_days:
         late += len(required_open(case, content))
-    if case.state in MONITORING_STATES and case.evaluation_due is not None and now > case.evaluation_due:
+    if content.protocol.is_monitoring(case.state) and case.evaluation_due is not None and now > case.evaluation_due:
         late += 1
     return late
 
@@ -30,16 +30,16 @@ def overview_message(visible: list[Case], failed: list[Any], person: Person, sch
                      now: datetime) -> tuple[Message, int]:
     """The message about the `visible` cases and the `failed` deliveries, and how many cases it shows (for
     the audit)."""
-    cases = [c for c in visible if c.state is not CaseState.CLOSED and can_view(person, c, school)]
+    cases = [c for c in visible if c.state != CLOSED and can_view(person, c, school)]
     if not cases and not failed:
         return Message(text=content.msg("overview_none")), 0
     lines = [content.msg("overview_header")]
     if cases:
-        counts: dict[CaseState, int] = {}
+        counts: dict[str, int] = {}
         for case in cases:
             counts[case.state] = counts.get(case.state, 0) + 1
-        per_phase = ", ".join(f"{content.state_name(s.value)}: {n}" for s, n in
-                              sorted(counts.items(), key=lambda item: list(CaseState).index(item[0])))
+        per_phase = ", ".join(f"{content.state_name(s)}: {n}" for s, n in
+                              sorted(counts.items(), key=lambda item: list(content.protocol.states).index(item[0])))
         lines.append(content.msg("overview_phases", counts=per_phase))
     for case in cases:
         lines.append(_line(case, person, school, content, now))
@@ -60,7 +60,7 @@ def _line(case: Case, person: Person, school: SchoolConfig, content: Content, no
         step = content.msg("overview_finish", missing=render.missing(case, content) or "–")
     mine = "" if case.mentor_id == person.id else content.msg(
         "overview_mentor", mentor=getattr(school.person(case.mentor_id), "name", "–"))
-    line = content.msg("overview_line", case=render.label(case), state=content.state_name(case.state.value),
+    line = content.msg("overview_line", case=render.label(case), state=content.state_name(case.state),
                        next=step, mentor=mine)
     facts = content.msg("overview_facts", days=(now - case.phase_started_at).days,
                         overdue=overdue_steps(case, content, school, now),

@@ -27,8 +27,8 @@ def visible_cases(uow: UnitOfWork, person: Person, school: SchoolConfig) -> list
 class UnitQueries:
     """flows.turn.Queries over the turn's own unit of work (one transaction, one snapshot)."""
 
-    def __init__(self, uow: UnitOfWork, school: SchoolConfig) -> None:
-        self._uow, self._school = uow, school
+    def __init__(self, uow: UnitOfWork, school: SchoolConfig, counted: tuple[str, ...]) -> None:
+        self._uow, self._school, self._counted = uow, school, counted
 
     def overview(self, person: Person, content: Content, now: datetime) -> tuple[Message, int]:
         failed = self._uow.outbox.failed() if can_see_failed_deliveries(person) else []
@@ -36,4 +36,4 @@ class UnitQueries:
                                 content, now)
 
     def figures(self, year: str) -> Figures:
-        return compute(self._uow, self._school, year)
+        return compute(self._uow, self._school, year, self._counted)

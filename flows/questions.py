@@ -8,14 +8,9 @@ from datetime import datetime
 from flows.conditions import holds
 from flows.content import Content, QuestionSpec
 from flows.model import Case
-from flows.protocol import MONITORING_STATES, PHASE_STATES, CaseState
+from flows.protocol import CLOSED
 
 EVALUATION = QuestionSpec(id="evaluation", kind="yes_no")
-# Where `afspraak` adds an agreement: to fase 1's agreements until fase 3 makes new ones.
-AGREEMENT_QUESTION = {
-    CaseState.FASE1: "agreements_f1", CaseState.FASE2: "agreements_f1", CaseState.MONITORING2: "agreements_f1",
-    CaseState.FASE3: "agreements_f3", CaseState.MONITORING3: "agreements_f3", CaseState.FASE4: "agreements_f3",
-}
 
 
 @dataclass(frozen=True)
@@ -24,12 +19,9 @@ class Numbered:
     question: QuestionSpec
 
 
-def visible(case: Case, content: Content, phase: CaseState | None = None) -> list[Numbered]:
+def visible(case: Case, content: Content, phase: str | None = None) -> list[Numbered]:
     """The questions of the phase that apply to this case, numbered as the mentor sees them."""
-    phase = phase or case.state
-    if phase not in PHASE_STATES:
-        return []
-    specs = [q for q in content.structure.phases[phase.value] if holds(q.when, case.value)]
+    specs = [q for q in content.protocol.questions(phase or case.state) if holds(q.when, case.value)]
     return [Numbered(i, q) for i, q in enumerate(specs, 1)]
 
 
@@ -64,7 +56,7 @@ def required_open(case: Case, content: Content) -> list[Numbered]:
 def next_question(case: Case, content: Content, now: datetime, again: bool = True) -> Numbered | None:
     """The first unanswered question; then (with `again`) a required step answered "not yet"; in
     monitoring, the evaluation when due."""
-    if case.state in MONITORING_STATES:
+    if content.protocol.is_monitoring(case.state):
         due = case.evaluation_due
         return Numbered(0, EVALUATION) if due is not None and now >= due else None
     questions = [n for n in visible(case, content) if n.question.auto is None and holds(n.question.after, case.value)]
@@ -76,12 +68,18 @@ def next_question(case: Case, content: Content, now: datetime, again: bool = Tru
     return next((n for n in questions if n.question.required and not is_done(case, n.question)), None)
 
 
+def agreement_question(case: Case, content: Content) -> str | None:
+    """Where `afspraak` adds an agreement in the case's state (fase 1's until fase 3 makes new ones)."""
+    return content.protocol.states[case.state].agreements
+
+
 def find(case: Case, content: Content, question_id: str) -> Numbered | None:
     """The question of the case's phase with this id; or one from the report (intake), which can be
     corrected in any phase (`wijzig`)."""
-    if question_id == EVALUATION.id and case.state in MONITORING_STATES:
+    report = content.protocol.report
+    if question_id == EVALUATION.id and content.protocol.is_monitoring(case.state):
         return Numbered(0, EVALUATION)
     found = next((n for n in visible(case, content) if n.question.id == question_id), None)
-    if found is None and case.state is not CaseState.INTAKE and case.state is not CaseState.CLOSED:
-        found = next((n for n in visible(case, content, CaseState.INTAKE) if n.question.id == question_id), None)
+    if found is None and case.state != report and case.state != CLOSED:
+        found = next((n for n in visible(case, content, report) if n.question.id == question_id), None)
     return found

@@ -13,7 +13,6 @@ from flows import render
 from flows.content import Content
 from flows.messages import Choice, Message
 from flows.model import CHECKIN, Case, Conversation, Event, OutboxMessage, Pending, Reminder
-from flows.protocol import CaseState
 from flows.ports import UnitOfWork
 from flows.questions import required_open
 from flows.school import Role
@@ -68,7 +67,7 @@ class _Batch:
 
 def _fire(app: App, batch: _Batch, reminder: Reminder, case: Case | None, now: datetime) -> int:
     mentor = app.school.person(case.mentor_id) if case else None
-    if case is None or mentor is None or case.state.value != reminder.for_state:
+    if case is None or mentor is None or case.state != reminder.for_state:
         reminder.status = "obsolete"  # the case moved on or was closed: nothing to remind of
         return 0
     if reminder.kind == "escalation":
@@ -104,7 +103,8 @@ def _now_asked(batch: _Batch, person_id: str, case: Case, question_id: str, now:
 def _message(app: App, reminder: Reminder, case: Case, content: Content, now: datetime) -> Message | None:
     label = render.label(case)
     if reminder.kind == "evaluation":
-        key = "reminder_evaluation_f3" if case.state is CaseState.MONITORING3 else "reminder_evaluation"
+        evaluation = content.protocol.states[case.state].evaluation
+        key = evaluation.reminder if evaluation else "reminder_evaluation"
         answers = content.texts.answers
         return Message(text=content.msg(key, case=label, weeks=app.school.evaluation_weeks), case_id=case.id,
                        question_id="evaluation",
@@ -119,7 +119,7 @@ def _message(app: App, reminder: Reminder, case: Case, content: Content, now: da
         return None
     days = (now - case.phase_started_at).days
     return Message(text=content.msg("reminder_nudge", case=label, id=case.id, days=days,
-                                    state=content.state_name(case.state.value), missing=missing), case_id=case.id)
+                                    state=content.state_name(case.state), missing=missing), case_id=case.id)
 
 
 def _follow_up(app: App, batch: _Batch, reminder: Reminder, case: Case, now: datetime) -> None:

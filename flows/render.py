@@ -14,7 +14,7 @@ from flows.conditions import holds
 from flows.content import Content
 from flows.messages import Choice, Message
 from flows.model import Case
-from flows.protocol import MONITORING_STATES, CaseState
+from flows.protocol import CLOSED
 from flows.questions import Numbered, is_done, next_question, required_open, visible
 from flows.school import Role, SchoolConfig
 
@@ -52,8 +52,9 @@ def question(case: Case, content: Content, school: SchoolConfig, numbered: Numbe
             prompt = f"{content.texts.questions[q.id].prompt}\n{prompt}"
         return Message(text=prompt, case_id=case.id, question_id=q.id)
     if q.id == "evaluation":
-        key = "evaluation_question_f3" if case.state is CaseState.MONITORING3 else "evaluation_question"
-        text = content.msg(key, case=case.id, weeks=school.evaluation_weeks)
+        evaluation = content.protocol.states[case.state].evaluation
+        text = content.msg(evaluation.question if evaluation else "evaluation_question", case=case.id,
+                           weeks=school.evaluation_weeks)
     else:
         words = content.texts.questions[q.id]
         text = f"{numbered.number}. {words.prompt}"
@@ -77,8 +78,9 @@ def clause(text: object) -> str:
 
 def draft(case: Case, content: Content, school: SchoolConfig, kind: str, now: datetime) -> str:
     mentor = school.person(case.mentor_id)
-    fase3 = kind == "magister_f3"
-    agreements = case.agreements_of("agreements_f3") if fase3 else case.agreements
+    fase3 = kind == "magister_f3"  # the note of a later phase: its own agreements, and why the case is there
+    here = content.protocol.states[case.state].agreements
+    agreements = case.agreements_of(here) if fase3 and here else case.agreements
     facts = {
         "case": case.id, "class_name": clause(case.class_name or "?"), "date": day(content, school, case.created_at),
         "bullied": students(case, "bullied", full=True), "bullies": students(case, "bullies", full=True),
@@ -88,7 +90,7 @@ def draft(case: Case, content: Content, school: SchoolConfig, kind: str, now: da
     if fase3:
         held = case.value("meeting_held")
         facts.pop("what")
-        text = content.msg("magister_f3_note_text", **facts, reason=clause(case.value("fase3_reason")),
+        text = content.msg("magister_f3_note_text", **facts, reason=clause(_entry_reason(case, content)),
                            meeting=content.texts.answers.get(held, "–") if held else "–")
         return content.msg("magister_draft", text=text, path=school.magister.incident_path,
                            roles=", ".join(school.magister.roles))
@@ -97,6 +99,12 @@ def draft(case: Case, content: Content, school: SchoolConfig, kind: str, now: da
                            path=school.magister.incident_path, roles=", ".join(school.magister.roles))
     return content.msg("teachers_draft", text=content.msg("teachers_note_text", **facts),
                        roles=", ".join(school.magister.roles))
+
+
+def _entry_reason(case: Case, content: Content) -> object:
+    """Why the case is in its phase: the answer of the phase's `auto: entry_reason` step."""
+    step = next((q for q in content.protocol.questions(case.state) if q.auto == "entry_reason"), None)
+    return case.value(step.id) if step else None
 
 
 def status(case: Case, content: Content, school: SchoolConfig, now: datetime) -> Message:
@@ -112,16 +120,16 @@ def status(case: Case, content: Content, school: SchoolConfig, now: datetime) ->
     for agreement in case.agreements:
         done.append(content.msg("status_agreement", what=agreement.what))
     current = next_question(case, content, now)
-    if case.state in MONITORING_STATES:
+    if content.protocol.is_monitoring(case.state):
         deadline = content.msg("deadline_evaluation", date=day(content, school, case.evaluation_due))
         if current is not None:
             open_.append(content.msg("status_evaluation_due"))
-    elif case.state is CaseState.CLOSED:
+    elif case.state == CLOSED:
         deadline = content.msg("status_closed", date=day(content, school, case.closed_at))
     else:
         deadline = content.msg("deadline_none")
     text = content.msg(
-        "status", case=label(case), state=content.state_name(case.state.value),
+        "status", case=label(case), state=content.state_name(case.state),
         since=day(content, school, case.phase_started_at),
         done="\n".join(f"  ✓ {d}" for d in done) or f"  {content.msg('status_none')}",
         open="\n".join(f"  • {o}" for o in open_) or f"  {content.msg('status_none')}",
@@ -147,6 +155,7 @@ def _who_facts(content: Content, school: SchoolConfig, dept: str | None) -> dict
         "school_leader": leader, "safety_team": team,
         "coordinator": names(school, school.with_role(Role.ANTI_BULLYING_COORDINATOR)),
         "care_coordinator": names(school, school.with_role(Role.CARE_COORDINATOR)),
+        "intern_begeleider": names(school, school.with_role(Role.INTERN_BEGELEIDER)),
         "magister_roles": ", ".join(school.magister.roles),
         "magister_path": school.magister.incident_path,
     }
@@ -157,17 +166,17 @@ def who(case: Case | None, content: Content, school: SchoolConfig) -> Message:
     if case is None:
         return who_overview(content, school)
     facts = _who_facts(content, school, case.department)
-    rules = [r for r in content.structure.who.get(case.state.value, ()) if holds(r.when, case.value)]
+    rules = [r for r in content.protocol.who.get(case.state, ()) if holds(r.when, case.value)]
     lines = [f"• {content.texts.who[r.id].format(**facts)}" for r in rules]
-    header = content.msg("who_header", state=content.state_name(case.state.value), case=case.id)
+    header = content.msg("who_header", state=content.state_name(case.state), case=case.id)
     return Message(text="\n".join([header, *lines]), case_id=case.id)
 
 
 def who_overview(content: Content, school: SchoolConfig) -> Message:
     facts = _who_facts(content, school, None)
     blocks = [content.msg("who_overview_header")]
-    for state in ("intake", "fase1", "fase2", "fase3", "fase4"):
-        rules = content.structure.who.get(state, ())  # type: ignore[call-overload]
+    for state in content.protocol.phase_states:
+        rules = content.protocol.who.get(state, ())
         lines = [f"• {content.texts.who[r.id].format(**facts)}" + (content.msg("who_if_applies") if r.when else "")
                  for r in rules]
         blocks.append("\n".join([f"{content.state_name(state)}:", *lines]))
@@ -185,7 +194,7 @@ def advice(case: Case | None, content: Content, school: SchoolConfig) -> Message
 
 def tips(case: Case | None, content: Content) -> Message:
     value_of = case.value if case else (lambda _: None)
-    sites = list(content.structure.websites)
+    sites = list(content.protocol.websites)
     first = [w for w in sites if w.first_when and holds(w.first_when, value_of)]
     ordered = first + [w for w in sites if w not in first]
     lines = [f"• {w.url} – {content.texts.websites[w.id]}" for w in ordered]
@@ -199,7 +208,7 @@ def details(case: Case, content: Content, school: SchoolConfig) -> Message:
         content.msg("details_agreement", what=a.what, how=a.how_checked, if_broken=a.if_broken)
         for a in case.agreements) or "  –"
     text = content.msg(
-        "details", case=case.id, state=content.state_name(case.state.value), class_name=case.class_name or "?",
+        "details", case=case.id, state=content.state_name(case.state), class_name=case.class_name or "?",
         department=dept.name if dept else "–", bullied=students(case, "bullied", full=True),
         bullies=students(case, "bullies", full=True), mentor=mentor.name if mentor else "–",
         created=day(content, school, case.created_at), what=case.value("what_happened") or "–",

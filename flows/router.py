@@ -16,7 +16,7 @@ from flows.commands import STRUCTURED, parse_command, run_command
 from flows.engine import answer, answer_pending, awaiting_text, outdated
 from flows.messages import Choice, Message
 from flows.model import CHECKIN, CONFIRM, Case, Pending
-from flows.protocol import CaseState
+from flows.protocol import CLOSED
 from flows.questions import find, is_not_done
 from flows.turn import Outcome, Turn, pending_for, refuse, set_pending
 
@@ -45,7 +45,7 @@ def handle_text(turn: Turn, text: str) -> Outcome:
         return Outcome().say(turn.content.msg("no_case"))
     if not can_act(turn.person, case):
         return refuse(turn, "answer", case.id)
-    if case.state is CaseState.CLOSED:
+    if case.state == CLOSED:
         return Outcome().say(turn.content.msg("closed_case_input", case=case.id), case)
     return answer_pending(turn, case, pending, text)
 
@@ -61,11 +61,12 @@ def handle_choice(turn: Turn, question_id: str, value: str) -> Outcome:
             return outdated(turn, case, content.msg("choice_outdated", case=case.id))
         return settle(turn, pending, value)
     numbered = find(case, content, question_id)
-    if numbered is None or case.state is CaseState.CLOSED:
+    if numbered is None or case.state == CLOSED:
         return outdated(turn, case, content.msg("choice_outdated", case=case.id))
     existing = case.answer(question_id)
     if existing is not None and not is_not_done(numbered.question, existing.value):
-        from_report = case.state is not CaseState.INTAKE and question_id in content.phase_question_ids("intake")
+        report = content.protocol.report
+        from_report = case.state != report and question_id in content.phase_question_ids(report)
         key = "already_answered_report" if from_report else "already_answered"
         return outdated(turn, case, content.msg(key, number=numbered.number))
     return answer(turn, case, numbered, value)

@@ -21,6 +21,7 @@ class Role(str, Enum):
     ANTI_BULLYING_COORDINATOR = "anti_bullying_coordinator"
     SAFETY_TEAM = "safety_team"
     CARE_COORDINATOR = "care_coordinator"
+    INTERN_BEGELEIDER = "intern_begeleider"  # a primary school's care coordinator (basisonderwijs)
 
 
 class Strict(BaseModel):
@@ -70,6 +71,9 @@ class SchoolConfig(Strict):
     name: str = Field(min_length=1, max_length=200)
     language: str = Field(default="nl", pattern=r"^(nl|en)$")
     timezone: str = "Europe/Amsterdam"
+    # The protocol the school follows: a shipped one by name (vo: voortgezet onderwijs, the default; po:
+    # basisonderwijs), or the folder of the school's own, relative to this file.
+    protocol: str = Field(default="vo", min_length=1, max_length=300)
     evaluation_weeks: int = Field(default=4, ge=1, le=26)
     checkin_days: int = Field(default=7, ge=1, le=60)
     nudge_days: int = Field(default=5, ge=1, le=60)
@@ -120,7 +124,7 @@ class SchoolConfig(Strict):
                     raise At(("people", i, attr), f"{attr} {getattr(person, attr)} is al van {owners[account]}")
                 if account:
                     owners[account] = person.id
-        for role in (Role.ANTI_BULLYING_COORDINATOR, Role.CARE_COORDINATOR, Role.MENTOR):
+        for role in (Role.ANTI_BULLYING_COORDINATOR, Role.MENTOR):  # the protocol may need more: bot/wiring.py
             if not self.with_role(role):
                 raise At(("people",), f"er is niemand met de rol {role.value}")
         return self

@@ -18,6 +18,7 @@ from flows.engine import AGREEMENT_PARTS, agreement_part
 from flows.messages import Message
 from flows.model import REPLY, AuditRecord, Case, Conversation, OutboxMessage
 from flows.ports import Clock, ConcurrentUpdate, UnitOfWork
+from flows.protocol import Protocol
 from flows.queries import UnitQueries, visible_cases
 from flows.questions import find
 from flows.router import handle_choice, handle_text
@@ -42,6 +43,10 @@ class App:
     # A keyed fingerprint of a value that must be compared but never kept (a typed answer in a receipt key):
     # bot/wiring.py keys it with the school's encryption key; the default key lives as long as the process.
     fingerprint: Callable[[str], str] = field(default_factory=lambda: keyed_fingerprint(secrets.token_bytes(32)))
+
+    @property
+    def protocol(self) -> Protocol:
+        return self.contents[self.school.language].protocol
 
     def content(self, person: Person | None, conversation: Conversation | None = None) -> Content:
         language = (conversation and conversation.language) or (person and person.language) or self.school.language
@@ -133,7 +138,8 @@ def _attempt(app: App, person: Person, run: Callable[[Turn], Outcome], dedupe_ke
         pending = conversation.pending
         resume_to = pending.resume_case_id if pending and pending.case_id == conversation.active_case_id else None
         turn = Turn(school=app.school, content=app.content(person, conversation), person=person, now=now,
-                    conversation=conversation, queries=UnitQueries(uow, app.school), case=case,
+                    conversation=conversation, queries=UnitQueries(uow, app.school, app.protocol.counted),
+                    contents=app.contents, case=case,
                     load_case=uow.cases.for_turn, my_cases=lambda: visible_cases(uow, person, app.school),
                     resume_to=resume_to)
         outcome = run(turn)
@@ -321,7 +327,7 @@ def overview(app: App, person_id: str) -> Message:
     now = app.clock.now()
     with app.uow() as uow:
         content = app.content(person, uow.conversations.get(person.id))
-        message, shown = UnitQueries(uow, app.school).overview(person, content, now)
+        message, shown = UnitQueries(uow, app.school, app.protocol.counted).overview(person, content, now)
         uow.audit.add(AuditRecord(now, person.id, "overview", None, {"cases": shown}))
         uow.commit()
     return message

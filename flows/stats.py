@@ -21,10 +21,9 @@ from babel.dates import format_date
 from flows.access import can_see_stats
 from flows.content import Content
 from flows.model import AuditRecord
-from flows.protocol import CaseState
+from flows.protocol import CLOSED
 from flows.school import SchoolConfig
 
-COLUMNS = ("new", "fase2", "fase3", "fase4", "incident", "digital", "closed")
 SMALL = "<5"
 MIN_SHOWN = 5
 
@@ -35,6 +34,7 @@ class Figures:
     months: list[date]
     counts: list[dict[str, int]]
     close_days: list[int] = field(default_factory=list)
+    columns: tuple[str, ...] = ()  # new, the protocol's counted phases, incident, digital, closed
 
 
 def parse_year(text: str) -> str | None:
@@ -56,10 +56,12 @@ def bounds(year: str, school: SchoolConfig) -> tuple[datetime, datetime]:
     return datetime(first, 8, 1, tzinfo=zone), datetime(first + 1, 8, 1, tzinfo=zone)
 
 
-def compute(uow: Any, school: SchoolConfig, year: str) -> Figures:
+def compute(uow: Any, school: SchoolConfig, year: str, counted: tuple[str, ...]) -> Figures:
+    """`counted`: the phases whose reaching is counted (the protocol's `counted`)."""
     start, end = bounds(year, school)
     months = [date(start.year + (m >= 5), (m + 7) % 12 + 1, 1) for m in range(12)]  # Aug … Jul
-    counts = [dict.fromkeys(COLUMNS, 0) for _ in months]
+    columns = ("new", *counted, "incident", "digital", "closed")
+    counts = [dict.fromkeys(columns, 0) for _ in months]
     cases = uow.cases.created_between(start, end)
     transitions: dict[str, list[dict[str, Any]]] = {}
     for event in uow.events.for_cases({c.id for c in cases}, ("transition",)) if cases else []:
@@ -71,14 +73,14 @@ def compute(uow: Any, school: SchoolConfig, year: str) -> Figures:
         moves = transitions.get(case.id, [])
         reached = {m["to"] for m in moves}
         row["new"] += 1
-        for phase in ("fase2", "fase3", "fase4"):
+        for phase in counted:
             row[phase] += phase in reached
         row["incident"] += any(m.get("trigger") == "severe_incident" for m in moves)
         row["digital"] += case.value("digital") == "yes"
-        if case.state is CaseState.CLOSED:
+        if case.state == CLOSED:
             row["closed"] += 1
             days.append((case.phase_started_at - case.created_at).days)
-    return Figures(year, months, counts, days)
+    return Figures(year, months, counts, days, columns)
 
 
 def cell(n: int) -> str:
@@ -102,10 +104,11 @@ def median_days(figures: Figures) -> str:
 
 def rows(figures: Figures, content: Content) -> list[list[str]]:
     """The table as strings: a header, one row per month, the totals, every number already suppressed."""
-    out = [["month", *COLUMNS]]
+    columns = figures.columns
+    out = [["month", *columns]]
     for month, counts in zip(figures.months, figures.counts):
-        out.append([format_date(month, "MMM yyyy", locale=content.language), *(cell(counts[c]) for c in COLUMNS)])
-    out.append([content.msg("stats_total"), *(total([m[c] for m in figures.counts]) for c in COLUMNS)])
+        out.append([format_date(month, "MMM yyyy", locale=content.language), *(cell(counts[c]) for c in columns)])
+    out.append([content.msg("stats_total"), *(total([m[c] for m in figures.counts]) for c in columns)])
     return out
 
 
@@ -143,7 +146,7 @@ def statistics(app: Any, person_id: str, year: str | None = None) -> Figures | N
             uow.audit.add(AuditRecord(now, person_id, "denied", None, {"what": "stats"}))
             uow.commit()
             return None
-        figures = compute(uow, app.school, year)
+        figures = compute(uow, app.school, year, app.protocol.counted)
         uow.audit.add(AuditRecord(now, person.id, "stats", None, {"year": year}))
         uow.commit()
     return figures

@@ -38,6 +38,8 @@ class Turn:
     now: datetime
     conversation: Conversation
     queries: Queries
+    # Every language's content of the school's protocol (`taal en` switches among them).
+    contents: dict[str, Content] = field(default_factory=dict)
     case: Case | None = None
     # Look-ups beyond the turn's case, answered by the service (the conversation does no I/O itself):
     # a case by id, the person's cases (and in `queries` those of `overzicht` and `stats`).

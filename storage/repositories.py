@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from flows.model import REPLY, AuditRecord, Case, CaseMember, Conversation, Event, OutboxMessage, Post, Reminder
-from flows.protocol import CaseState
+from flows.protocol import CLOSED
 from storage import claims
 from storage.claims import Claimed
 from storage.tables import (app_state, audit, case_members, case_students, cases, conversations, events, outbox, posts,
@@ -82,7 +82,7 @@ class CaseRepository:
         return {case.id: case for case in self.session.scalars(query)}
 
     def open_cases(self) -> list[Case]:
-        query = sa.select(Case).where(Case.state != CaseState.CLOSED).order_by(Case.created_at)  # type: ignore[arg-type]
+        query = sa.select(Case).where(Case.state != CLOSED).order_by(Case.created_at)  # type: ignore[arg-type]
         return list(self.session.scalars(query))
 
     def for_member(self, person_id: str) -> list[Case]:
@@ -99,7 +99,7 @@ class CaseRepository:
 
     def closed_before(self, moment: datetime) -> list[Case]:
         """Closed cases whose closing (the start of their closed phase) lies before `moment`."""
-        query = sa.select(Case).where(cases.c.state == CaseState.CLOSED, cases.c.phase_started_at < moment)
+        query = sa.select(Case).where(cases.c.state == CLOSED, cases.c.phase_started_at < moment)
         return list(self.session.scalars(query.order_by(cases.c.phase_started_at)))
 
     def delete(self, case: Case) -> dict[str, int]:

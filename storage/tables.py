@@ -9,7 +9,6 @@ from sqlalchemy.orm import registry, relationship
 
 from flows.model import (Agreement, Answer, AuditRecord, Case, CaseMember, Conversation, Event, OutboxMessage, Pending,
                          Reminder)
-from flows.protocol import CaseState
 from storage.crypto import EncryptedJSON, EncryptedText
 
 metadata = sa.MetaData(naming_convention={
@@ -47,9 +46,9 @@ class PendingColumn(EncryptedJSON):
         return Pending.from_json(super().process_result_value(value, dialect))
 
 
-def _state(nullable: bool = False) -> sa.Enum:
-    return sa.Enum(CaseState, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
-                   validate_strings=True, create_constraint=False)
+def _state(nullable: bool = False) -> sa.String:
+    """A state of the school's protocol by its name (the protocol file says which exist)."""
+    return sa.String(20)
 
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")

@@ -28,9 +28,9 @@ ALLOWED = {
 }
 MAX_LINES = 400
 FLOORS = {
-    "domain": {"yamlsource", "calendar", "conditions", "messages", "protocol", "model", "content", "school",
-               "access", "questions", "answers", "students", "ports", "render", "effects", "stats", "dossier",
-               "overview", "retention"},
+    "domain": {"yamlsource", "calendar", "conditions", "messages", "protocol_spec", "protocol_checks", "protocol",
+               "model", "content", "school", "access", "questions", "answers", "students", "ports", "render",
+               "effects", "stats", "dossier", "overview", "retention"},
     "conversation": {"turn", "phases", "engine", "casecommands", "commands", "router"},
     "use cases": {"queries", "services", "receipts"},
     "delivery": {"reminders", "delivery"},

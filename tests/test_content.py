@@ -1,4 +1,5 @@
-"""The shipped content (protocol.yaml, nl.yaml, en.yaml) loads, and a broken file says where and why.
+"""The shipped content (a protocol's protocol.yaml with its nl.yaml and en.yaml, and the bot's general words in
+flows/content/) loads, and a broken file says where and why.
 
 Broken variants are made in memory from the real shipped text, so the tests follow the files as they change;
 the expected line is found in the (broken) text itself, and the error must name exactly that line.
@@ -12,17 +13,31 @@ from importlib import resources
 
 import pytest
 
-from flows.content import LANGUAGES, PHASES, STATES, check_texts, load_content, load_structure, load_texts
-from flows.yamlsource import SourceError
+from flows.content import LANGUAGES, GeneralTexts, ProtocolTexts, Texts, check_texts, load_content
+from flows.protocol import Protocol
+from flows.yamlsource import SourceError, load_model
 
 
-def _shipped(name: str) -> str:
-    return resources.files("flows").joinpath("content", name).read_text(encoding="utf-8")
+def _shipped(*parts: str) -> str:
+    return resources.files("flows").joinpath(*parts).read_text(encoding="utf-8")
 
 
-PROTOCOL = _shipped("protocol.yaml")
-NL = _shipped("nl.yaml")
-EN = _shipped("en.yaml")
+PROTOCOL = _shipped("protocols", "vo", "protocol.yaml")
+NL = _shipped("content", "nl.yaml")  # the bot's own words
+EN = _shipped("content", "en.yaml")
+NL_WORDS = _shipped("protocols", "vo", "nl.yaml")  # the protocol's words
+EN_WORDS = _shipped("protocols", "vo", "en.yaml")
+PHASES = ("intake", "fase1", "fase2", "fase3", "fase4")
+STATES = ("intake", "fase1", "fase2", "monitoring2", "fase3", "monitoring3", "fase4", "closed")
+
+
+def load_structure(text: str, source: str) -> Protocol:
+    return load_model(Protocol, text, source)
+
+
+def load_texts(general: str, words: str, source: str = "en.yaml") -> Texts:
+    """One language's words: the bot's own (`general`) and the protocol's (`words`)."""
+    return Texts.of(load_model(GeneralTexts, general, source), load_model(ProtocolTexts, words, source))
 
 
 def line_of(text: str, needle: str) -> int:
@@ -60,7 +75,7 @@ def structure():
 
 @pytest.fixture(scope="module")
 def nl_texts():
-    return load_texts(NL, "nl.yaml")
+    return load_texts(NL, NL_WORDS, "nl.yaml")
 
 
 # --- the shipped content -------------------------------------------------------------------------------
@@ -76,7 +91,7 @@ def test_shipped_content_loads_in_both_languages():
 def test_every_phase_has_questions_and_every_state_has_a_name():
     for content in load_content().values():
         for phase in PHASES:
-            assert content.structure.phases[phase], phase
+            assert content.protocol.phases[phase], phase
         for state in STATES:
             assert content.state_name(state).strip(), state
             assert content.texts.phase_intro[state].strip(), state
@@ -98,10 +113,10 @@ def test_every_option_rule_and_website_has_words_in_both_languages():
         for q in content.questions.values():
             for key in q.options:
                 assert key in content.texts.options[q.id], f"{lang}: options.{q.id}.{key}"
-        for rules in content.structure.who.values():
+        for rules in content.protocol.who.values():
             for rule in rules:
                 assert content.texts.who[rule.id].strip(), f"{lang}: who.{rule.id}"
-        for site in content.structure.websites:
+        for site in content.protocol.websites:
             assert content.texts.websites[site.id].strip(), f"{lang}: websites.{site.id}"
 
 
@@ -200,7 +215,8 @@ def test_choice_question_without_options_names_the_line_of_the_question():
 
 
 def test_missing_phase_is_named():
-    start, end = PROTOCOL.index("  fase4:\n"), PROTOCOL.index("\n\n", PROTOCOL.index("  fase4:\n"))
+    start = PROTOCOL.index("  fase4:\n    - ")  # fase 4's questions (its state stays)
+    end = PROTOCOL.index("\n\n", start)
     text = PROTOCOL[:start] + PROTOCOL[end + 1:]
     message = error_of(load_structure, text, "protocol.yaml")
     assert_names(message, "protocol.yaml", line_of(text, "phases:"), "fase ontbreekt: fase4")
@@ -218,20 +234,20 @@ def test_unknown_field_on_a_question_is_refused_with_its_line():
 
 def test_text_file_yaml_error_names_file_and_line():
     text = broken(EN, '  conflict: "Someone else', '  conflict: "Someone else"s')
-    message = error_of(load_texts, text, "en.yaml")
+    message = error_of(load_texts, text, EN_WORDS, "en.yaml")
     assert_names(message, "en.yaml", line_of(text, '  conflict: "Someone else"s'), "ongeldige YAML")
 
 
 def test_empty_question_label_names_its_line():
-    label = re.search(r'\n(  class_name:\n    label: "[^"]+")', EN).group(1)
-    text = broken(EN, label, '  class_name:\n    label: ""')
-    message = error_of(load_texts, text, "en.yaml")
+    label = re.search(r'\n(  class_name:\n    label: "[^"]+")', EN_WORDS).group(1)
+    text = broken(EN_WORDS, label, '  class_name:\n    label: ""')
+    message = error_of(load_texts, EN, text, "en.yaml")
     assert_names(message, "en.yaml", line_of(text, 'label: ""'), "questions.class_name.label")
 
 
 def test_missing_message_key_in_en_names_the_messages_section(structure, nl_texts):
     text = broken(EN, "\n  conflict: ", "\n  konflikt: ")
-    texts = load_texts(text, "en.yaml")
+    texts = load_texts(text, EN_WORDS)
     message = error_of(check_texts, structure, texts, nl_texts, "en.yaml", text)
     assert_names(message, "en.yaml", line_of(text, "messages:"), "ontbreekt conflict")
     assert_names(message, "en.yaml", line_of(text, "  konflikt: "), "konflikt", "bestaat niet in nl")
@@ -240,41 +256,91 @@ def test_missing_message_key_in_en_names_the_messages_section(structure, nl_text
 def test_placeholder_mismatch_names_the_line_of_the_message(structure, nl_texts):
     old = re.search(r"\n  conflict: .*", EN).group(0)
     text = broken(EN, old, '\n  conflict: "Someone else has just changed case {case}."')
-    texts = load_texts(text, "en.yaml")
+    texts = load_texts(text, EN_WORDS)
     message = error_of(check_texts, structure, texts, nl_texts, "en.yaml", text)
     assert_names(message, "en.yaml", line_of(text, "changed case {case}"), "messages.conflict", "andere velden")
     assert message.count("\n") == 0, "alleen de ene kapotte boodschap hoort gemeld te worden"
 
 
 def test_missing_question_words_are_named(structure, nl_texts):
-    block = re.search(r"\n  decision_date:\n(    .*\n)+", EN).group(0)
-    text = broken(EN, block, "\n")
-    texts = load_texts(text, "en.yaml")
+    block = re.search(r"\n  decision_date:\n(    .*\n)+", EN_WORDS).group(0)
+    text = broken(EN_WORDS, block, "\n")
+    texts = load_texts(EN, text)
     message = error_of(check_texts, structure, texts, nl_texts, "en.yaml", text)
     assert_names(message, "en.yaml", line_of(text, "questions:"), "questions", "ontbreekt decision_date")
 
 
 def test_missing_answer_word_is_named(structure, nl_texts):
     text = broken(EN, '\n  na: "n/a"', "")
-    texts = load_texts(text, "en.yaml")
+    texts = load_texts(text, EN_WORDS)
     message = error_of(check_texts, structure, texts, nl_texts, "en.yaml", text)
     assert_names(message, "en.yaml", line_of(text, "answers:"), "answers", "ontbreekt na")
 
 
 def test_unknown_placeholder_in_a_who_rule_is_named(structure, nl_texts):
-    old = re.search(r"\n  f4_school_leader: .*", EN).group(0)
-    text = broken(EN, old, '\n  f4_school_leader: "Tell {rector}."')
-    texts = load_texts(text, "en.yaml")
+    old = re.search(r"\n  f4_school_leader: .*", EN_WORDS).group(0)
+    text = broken(EN_WORDS, old, '\n  f4_school_leader: "Tell {rector}."')
+    texts = load_texts(EN, text)
     message = error_of(check_texts, structure, texts, nl_texts, "en.yaml", text)
     assert_names(message, "en.yaml", line_of(text, "{rector}"), "who.f4_school_leader", "rector")
 
 
 def test_check_texts_without_the_file_text_still_names_the_file(structure, nl_texts):
     text = broken(EN, "\n  conflict: ", "\n  konflikt: ")
-    message = error_of(check_texts, structure, load_texts(text, "en.yaml"), nl_texts, "en.yaml")
+    message = error_of(check_texts, structure, load_texts(text, EN_WORDS), nl_texts, "en.yaml")
     assert message.startswith("en.yaml: ") and "ontbreekt conflict" in message
 
 
 def test_the_shipped_texts_pass_check_texts(structure, nl_texts):
     check_texts(structure, nl_texts, None, "nl.yaml", NL)
-    check_texts(structure, load_texts(EN, "en.yaml"), nl_texts, "en.yaml", EN)
+    check_texts(structure, load_texts(EN, EN_WORDS), nl_texts, "en.yaml", EN)
+
+
+# --- broken states and transitions ---------------------------------------------------------------------
+
+
+def test_a_transition_to_an_unknown_state_names_its_line():
+    text = broken(PROTOCOL, "{trigger: complete_phase, source: fase2, dest: monitoring2,",
+                  "{trigger: complete_phase, source: fase2, dest: monitoren2,")
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", line_of(text, "dest: monitoren2"), "transitions.2", "monitoren2")
+
+
+def test_an_evaluation_from_a_phase_is_refused_with_its_line():
+    text = broken(PROTOCOL, "{trigger: evaluate, source: monitoring2, dest: fase3,",
+                  "{trigger: evaluate, source: fase2, dest: fase3,")
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert_names(message, "protocol.yaml", line_of(text, "source: fase2, dest: fase3"), "evaluate", "monitoren")
+
+
+def test_a_protocol_without_its_closed_state_is_refused():
+    text = broken(PROTOCOL, "  closed:\n    kind: closed\n", "  gesloten:\n    kind: closed\n")
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert "'closed'" in message and "protocol.yaml, regel" in message
+
+
+def test_a_monitoring_state_without_its_evaluation_is_refused():
+    text = broken(PROTOCOL, "    evaluation: {question: evaluation_question_f3, reminder: reminder_evaluation_f3}\n", "")
+    message = error_of(load_structure, text, "protocol.yaml")
+    line = text.splitlines().index("  monitoring3:") + 1  # the state (the who-rules have a monitoring3 too)
+    assert_names(message, "protocol.yaml", line, "states.monitoring3", "evaluation")
+
+
+def test_a_report_without_the_facts_the_bot_uses_is_refused():
+    text = broken(PROTOCOL, "    - {id: what_happened, kind: text}\n", "")
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert "what_happened" in message and "melding" in message
+
+
+def test_a_message_the_protocol_names_must_exist_in_its_words(structure, nl_texts):
+    old = re.search(r"\n  ping_fase3: .*", EN_WORDS).group(0)
+    text = broken(EN_WORDS, old, "")
+    message = error_of(check_texts, structure, load_texts(EN, text), None, "en.yaml", text)
+    assert_names(message, "en.yaml", line_of(text, "messages:"), "ping_fase3", "protocol.yaml")
+
+
+def test_a_notice_may_use_only_the_fields_the_bot_fills_in(structure):
+    old = re.search(r"\n  ping_fase3: .*", NL_WORDS).group(0)
+    text = broken(NL_WORDS, old, '\n  ping_fase3: "Zaak {case} van {leerling}."')
+    message = error_of(check_texts, structure, load_texts(NL, text, "nl.yaml"), None, "nl.yaml", text)
+    assert_names(message, "nl.yaml", line_of(text, "{leerling}"), "messages.ping_fase3", "leerling")

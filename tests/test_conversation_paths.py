@@ -4,14 +4,13 @@ would do it; every test here failed on that code."""
 from __future__ import annotations
 
 from flows.delivery import deliver_outbox, fire_due_reminders
-from flows.protocol import CaseState
 from tests.fakes import RecordingNotifier
 from tests.helpers import FASE1, FASE2, FASE3, INTAKE, Chat
 
 
 def monitored(app, chat: Chat) -> str:
     chat.script(INTAKE + FASE1 + FASE2)
-    assert chat.case().state is CaseState.MONITORING2
+    assert chat.case().state == "monitoring2"
     return chat.case_id()
 
 
@@ -22,7 +21,7 @@ def evaluation_due(app, clock, case_id: str, notifier: RecordingNotifier) -> Non
     deliver_outbox(app, notifier, concurrency=1)
 
 
-def state(app, case_id: str) -> CaseState:
+def state(app, case_id: str) -> str:
     with app.uow() as uow:
         return uow.cases.get(case_id).state
 
@@ -45,7 +44,7 @@ def test_2_the_evaluation_reminder_of_one_case_takes_the_answer_while_another_is
     [reminder] = [m for m in notifier.dms("jdevries") if m.question_id == "evaluation"]
     assert first in reminder.text
     out = chat.say("nee")
-    assert state(app, first) is CaseState.CLOSED, out
+    assert state(app, first) == "closed", out
     with app.uow() as uow:
         assert uow.cases.get(second).answer("bullies") is None  # the other case is untouched
     assert f"Terug naar zaak {second}" in out and "Wie pest(en)?" in out  # and the bot goes back to it
@@ -60,7 +59,7 @@ def test_3_an_abandoned_agreement_prompt_does_not_swallow_the_evaluation_answer(
     chat.say("Ze zitten apart in de klas")
     evaluation_due(app, clock, case_id, notifier)
     out = chat.say("ja")
-    assert state(app, case_id) is CaseState.FASE3, out
+    assert state(app, case_id) == "fase3", out
     with app.uow() as uow:
         assert len(uow.cases.get(case_id).agreements) == 1  # the half agreement did not take "ja"
 
@@ -71,16 +70,16 @@ def test_4_not_yet_decided_keeps_fase4_open_and_a_reopened_case_stays_open(app, 
     chat.say("/incident hij is in elkaar geslagen")  # fase 1 → fase 3 ("/": a text answer is awaited)
     chat.script(["ja", "overslaan", "Geen geweld meer", "De schoolleider spreekt hen", "Schorsing", "ja", "1",
                  "nee", "ja", "ja", "n.v.t."])
-    assert chat.case().state is CaseState.MONITORING3
+    assert chat.case().state == "monitoring3"
     chat.say("incident hij heeft het opnieuw gedaan")
-    assert chat.case().state is CaseState.FASE4
+    assert chat.case().state == "fase4"
     out = chat.script(["ja", "3"])  # information passed on; the decision: "nog geen besluit"
-    assert chat.case().state is CaseState.FASE4, out
+    assert chat.case().state == "fase4", out
     assert "nog niet rond" in out and "binnen 5 schooldagen" in out
     out = chat.script(["vraag 3", "1", "vandaag"])  # suspension, today: the phase ends with the decision
-    assert chat.case().state is CaseState.CLOSED, out
+    assert chat.case().state == "closed", out
     out = chat.say("heropen hij pest weer")
-    assert chat.case().state is CaseState.FASE4, out
+    assert chat.case().state == "fase4", out
     assert "Alle stappen van Fase 4" in out
 
 
@@ -106,7 +105,7 @@ def test_6_a_severe_incident_tells_the_team_and_still_asks_what_fase2_records(ap
     assert "bewijs veilig bewaard" in status  # fase 2 never ran: its evidence step is asked in fase 3
     chat.script(["ja", "overslaan", "Geen geweld meer", "De schoolleider spreekt hen", "Schorsing"])
     out = chat.say("incident weer geslagen")  # fase 3's agreements exist: now fase 4
-    assert chat.case().state is CaseState.FASE4
+    assert chat.case().state == "fase4"
 
 
 def test_6b_an_incident_in_fase3_before_its_agreements_stays_in_fase3_and_tells_the_team(app):
@@ -115,7 +114,7 @@ def test_6b_an_incident_in_fase3_before_its_agreements_stays_in_fase3_and_tells_
     chat.script(INTAKE + FASE1[:1])
     chat.say("/incident hij is geslagen")
     out = chat.say("/incident en nu weer")
-    assert chat.case().state is CaseState.FASE3 and "blijft in fase 3" in out
+    assert chat.case().state == "fase3" and "blijft in fase 3" in out
     deliver_outbox(app, notifier)
     assert len(notifier.channel_posts()) == 2
 
@@ -247,7 +246,7 @@ def test_a_command_while_a_name_is_asked_is_asked_about_not_stored_as_a_name(app
     before = chat.case().version
     out = chat.say("sluit het pesten is gestopt")
     assert "Bedoel je de opdracht 'sluit'" in out and chat.case().version == before
-    assert "Gesloten" in chat.say("de opdracht") and chat.case().state is CaseState.CLOSED
+    assert "Gesloten" in chat.say("de opdracht") and chat.case().state == "closed"
     assert chat.case().answer("bullied") is None
     chat.say("heropen toch nog")
     out = chat.say("incident in de gang")
@@ -267,4 +266,4 @@ def test_a_new_report_while_the_bot_asks_command_or_answer_is_a_new_report(app):
     assert "Bedoel je de opdracht" in chat.say("incident hij is in elkaar geslagen")
     first = chat.case_id()
     assert "Nieuwe zaak" in chat.say("nieuw")
-    assert chat.case_id() != first and chat.case().state is CaseState.INTAKE
+    assert chat.case_id() != first and chat.case().state == "intake"

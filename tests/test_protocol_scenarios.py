@@ -6,6 +6,8 @@ through the services with the worker beside them, on the example school.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.clock import OffsetClock
@@ -244,14 +246,15 @@ SCENARIOS.update({f"close and reopen in {phase}": before + REOPEN.format(state=s
 class Services:
     """The services and the worker, as `pestbot serve` runs them, printed as the console prints them."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, config: Path = EXAMPLE_CONFIG, person: str = "jdevries") -> None:
         self.clock = OffsetClock(source=lambda: START)
-        self.wired = build(EXAMPLE_CONFIG, database_url, self.clock)
+        self.wired = build(config, database_url, self.clock)
         self.output: list[str] = []
-        self.notifier = ConsoleNotifier(self.wired.app, lambda: "jdevries", self.output.append)
+        self.person = person
+        self.notifier = ConsoleNotifier(self.wired.app, lambda: person, self.output.append)
 
     def type(self, line: str) -> None:
-        self.output += [render(r) for r in handle_message(self.wired.app, "jdevries", line)]
+        self.output += [render(r) for r in handle_message(self.wired.app, self.person, line)]
         self.tick()
 
     def school_weeks(self, weeks: int) -> None:
@@ -266,11 +269,11 @@ class Services:
 
 
 class ThroughConsole:
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, config: Path = EXAMPLE_CONFIG, person: str = "jdevries") -> None:
         clock = OffsetClock(source=lambda: START)
-        self.wired = build(EXAMPLE_CONFIG, database_url, clock)
+        self.wired = build(config, database_url, clock)
         self.output: list[str] = []
-        self.console = Console(self.wired.app, clock, "jdevries", KeyValue(self.wired.app.uow),
+        self.console = Console(self.wired.app, clock, person, KeyValue(self.wired.app.uow),
                                write=self.output.append)
 
     def type(self, line: str) -> None:

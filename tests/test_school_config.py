@@ -265,7 +265,8 @@ def test_check_config_on_a_good_file_says_so(tmp_path: Path):
     path.write_text(CONFIG, encoding="utf-8")
     result = CliRunner().invoke(cli, ["check-config", "--config", str(path)])
     assert result.exit_code == 0, result.output
-    assert "In orde: De Vlinderschool, 7 personen, 2 afdelingen." in result.stdout
+    assert "In orde: De Vlinderschool, 7 personen, 2 afdelingen; protocol: Pestprotocol voortgezet onderwijs" \
+        in result.stdout
 
 
 # --- issue 14, item 9: mistakes that used to pass -------------------------------------------------------

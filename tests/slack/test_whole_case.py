@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.protocol import CaseState
 from tests.slack.fake_slack import buttons, texts
 from tests.slack.harness import USERS
 
@@ -56,7 +55,7 @@ def test_a_whole_case_from_pest_nieuw_to_closed(slack, clock):
     assert fake.of("conversations.open")[-1].params["users"] == MENTOR
     shown = "\n".join(texts(p) for p in fake.posts(DM))
     assert "Nieuwe zaak" in shown and "Heb je de gepeste leerling gesproken?" in shown
-    assert case(slack).state is CaseState.FASE1 and case(slack).value("bullies") == ["Bram Smit", "Cas Peters"]
+    assert case(slack).state == "fase1" and case(slack).value("bullies") == ["Bram Smit", "Cas Peters"]
 
     # Fase 1: buttons for ja/nee, typing for the rest, a modal for the agreement.
     assert "Genoteerd" in press(slack, "ja")
@@ -83,7 +82,7 @@ def test_a_whole_case_from_pest_nieuw_to_closed(slack, clock):
     press(slack, "ja")
     press(slack, "ja")
     out = press(slack, "n.v.t.")
-    assert case(slack).state is CaseState.MONITORING2 and "Monitoren na fase 2" in out
+    assert case(slack).state == "monitoring2" and "Monitoren na fase 2" in out
 
     # The worker posts the summary in the private channel, mentioning the team, with a details button.
     assert fake.posts(SAFETY) == []  # nothing before the worker delivers what was committed
@@ -122,4 +121,4 @@ def test_a_whole_case_from_pest_nieuw_to_closed(slack, clock):
     reminder = next(p for p in reversed(fake.posts(DM)) if buttons(p))
     assert "nog steeds gepest" in texts(reminder)
     out = press(slack, "nee")
-    assert case(slack).state is CaseState.CLOSED and "gesloten" in out.lower()
+    assert case(slack).state == "closed" and "gesloten" in out.lower()
