@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -63,9 +64,23 @@ def pg_schema_url():
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file migrated to the newest revision, once per test session: each test's database starts as a
+    copy of it instead of running every migration again (as a real start does on a new file)."""
+    from storage.database import make_engine, upgrade
+
+    path = tmp_path_factory.mktemp("template") / "pestbot.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path: Path):
     if request.param == "sqlite":
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "pestbot.db")
         return f"sqlite:///{tmp_path / 'pestbot.db'}"
     url = request.getfixturevalue("pg_schema_url")
     _reset_postgres(url)

@@ -64,6 +64,12 @@ def mount(web_app: web.Application, wired: Wired, slack: SlackSettings, server: 
         web_app.router.add_get(flow.install_path, install)
         web_app.router.add_get(flow.redirect_uri_path, redirect)
     web_app[SLACK_BOT] = bot
+
+    async def finish_replies(_: web.Application) -> None:
+        # A stopping server lets the replies it has acked reach Slack (the worker would send them later).
+        await asyncio.to_thread(bot.threads.idle, 10.0)
+
+    web_app.on_shutdown.append(finish_replies)
     return bot.notifier
 
 

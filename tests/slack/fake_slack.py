@@ -10,6 +10,7 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -39,6 +40,7 @@ def _alive(connection: socket.socket) -> bool:
 
 class FakeSlack:
     def __init__(self) -> None:
+        self.idle: Callable[[float], bool] | None = None  # the server's "wait until the listeners are done"
         self.calls: list[Call] = []
         self.violations: list[str] = []
         self.delays: dict[str, float] = {}
@@ -197,8 +199,18 @@ class FakeSlack:
             return len(self.calls)
 
     def settle(self, before: int, timeout: float = 5.0, quiet: float = 0.25) -> None:
-        """Wait until something new was called after `before` calls, and then nothing for `quiet` seconds."""
+        """Wait until something new was called after `before` calls and the work after the ack is done: with
+        the server's listener threads known (`idle`, set by tests/slack/harness.py), until none is busy;
+        otherwise until nothing was called for `quiet` seconds."""
         deadline = time.monotonic() + timeout
+        if self.idle is not None:
+            while time.monotonic() < deadline:
+                if not self.idle(max(0.0, deadline - time.monotonic())):
+                    break
+                if self.count() > before:
+                    return
+                time.sleep(0.005)  # the ack came back before its lazy listener was queued: look again
+            raise AssertionError(f"no Slack API call within {timeout}s ({self.count() - before} new)")
         while time.monotonic() < deadline:
             with self._lock:
                 n, last = len(self.calls), (self.calls[-1].at if self.calls else 0)

@@ -19,6 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.server import NOTIFIER, create_web_app
 from bot.settings import ServerSettings, SlackSettings, TeamsSettings
+from bot.slack.http import SLACK_BOT
 from bot.wiring import Wired
 from bot.worker import sweep
 from tests.slack.fake_slack import TEAM, FakeSlack
@@ -55,6 +56,7 @@ class Server:
         teams = TeamsSettings(app_id="", app_password="", insecure_dev=False)
         self.web_app = create_web_app(self.wired, ServerSettings(), self.settings, teams, run_worker=False)
         self.notifier = self.web_app[NOTIFIER]
+        self.fake.idle = self.web_app[SLACK_BOT].threads.idle  # settle waits for Bolt's lazy listeners
         self.runner = web.AppRunner(self.web_app)
 
         async def start() -> int:
@@ -68,6 +70,7 @@ class Server:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.fake.idle = None
         asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
