@@ -107,10 +107,12 @@ def test_db_upgrade_seals_rows_written_before_encryption(database_url, monkeypat
     """A database at revision 0005 (before encryption at rest) with a plain row; `pestbot db upgrade` with the
     configured key seals it (on PostgreSQL too, where the engine of the CLI had no key)."""
     from storage.database import _alembic_config, make_engine
+    from storage.tables import metadata
 
     engine = make_engine(database_url)
     with engine.begin() as connection:
-        for table in ("alembic_version", *reversed([t for t in sa.inspect(connection).get_table_names()])):
+        # Children before parents (the test database may start migrated: tests/conftest.py's template).
+        for table in ("alembic_version", *(t.name for t in reversed(metadata.sorted_tables))):
             connection.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE' if engine.dialect.name ==
                                        "postgresql" else f'DROP TABLE IF EXISTS "{table}"'))
         if engine.dialect.name == "postgresql":
