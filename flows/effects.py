@@ -72,8 +72,8 @@ def _notices(case: Case, notices: tuple[Notice, ...], actor: str, school: School
                                                 mentions=tuple(p.id for p in people), case_id=case.id)))
         else:
             text = content.msg(notice.key, **words)
-            out += [Outgoing(target_kind="dm", target=p.id, kind=notice.key, message=Message(text=text, case_id=case.id))
-                    for p in people if p.id != actor]
+            out += [Outgoing(target_kind="dm", target=p.id, kind=notice.key,
+                             message=Message(text=text, case_id=case.id)) for p in people if p.id != actor]
     return out
 
 

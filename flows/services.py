@@ -16,7 +16,7 @@ from flows.commands import run_command as run
 from flows.content import Content
 from flows.engine import AGREEMENT_PARTS, agreement_part
 from flows.messages import Message
-from flows.model import REPLY, AuditRecord, Case, Conversation, OutboxMessage
+from flows.model import REPLY, AuditRecord, Conversation, OutboxMessage
 from flows.ports import Clock, ConcurrentUpdate, UnitOfWork
 from flows.protocol import Protocol
 from flows.queries import UnitQueries, visible_cases
@@ -51,6 +51,16 @@ class App:
     def content(self, person: Person | None, conversation: Conversation | None = None) -> Content:
         language = (conversation and conversation.language) or (person and person.language) or self.school.language
         return self.contents.get(language, self.contents[self.school.language])
+
+
+def content_of(app: App, person_id: str | None) -> Content:
+    """The words a person reads outside a turn (a form, a help text, a post to them): their own choice
+    (`taal en`, kept with their conversation), else their config's language, else the school's."""
+    person = app.school.person(person_id)
+    if person is None:
+        return app.content(None)
+    with app.uow() as uow:
+        return app.content(person, uow.conversations.get(person.id))
 
 
 def keyed_fingerprint(key: bytes) -> Callable[[str], str]:

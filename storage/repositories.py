@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from flows.model import REPLY, AuditRecord, Case, CaseMember, Conversation, Event, OutboxMessage, Post, Reminder
+from flows.model import REPLY, AuditRecord, Case, Conversation, Event, OutboxMessage, Post, Reminder
 from flows.protocol import CLOSED
 from storage import claims
 from storage.claims import Claimed
@@ -113,9 +113,6 @@ class CaseRepository:
         self.session.delete(case)
         self.session.flush()
         return counts
-
-    def add_member(self, case: Case, member: CaseMember) -> None:
-        case.members.append(member)
 
 
 class EventRepository:

@@ -320,7 +320,8 @@ def test_a_protocol_without_its_closed_state_is_refused():
 
 
 def test_a_monitoring_state_without_its_evaluation_is_refused():
-    text = broken(PROTOCOL, "    evaluation: {question: evaluation_question_f3, reminder: reminder_evaluation_f3}\n", "")
+    evaluation = "    evaluation: {question: evaluation_question_f3, reminder: reminder_evaluation_f3}\n"
+    text = broken(PROTOCOL, evaluation, "")
     message = error_of(load_structure, text, "protocol.yaml")
     line = text.splitlines().index("  monitoring3:") + 1  # the state (the who-rules have a monitoring3 too)
     assert_names(message, "protocol.yaml", line, "states.monitoring3", "evaluation")

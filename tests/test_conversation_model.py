@@ -111,8 +111,8 @@ def _fixed_texts(contents, language: str) -> set[str]:  # type: ignore[no-untype
     return {t for t in contents[language].texts.messages.values() if "{" not in t}
 
 
-FIXED = {protocol: {lang: _fixed_texts(c, lang) - _fixed_texts(c, other) for lang, other in (("nl", "en"), ("en", "nl"))}
-         for protocol, c in CONTENTS.items()}
+FIXED = {protocol: {lang: _fixed_texts(c, lang) - _fixed_texts(c, other)
+                    for lang, other in (("nl", "en"), ("en", "nl"))} for protocol, c in CONTENTS.items()}
 
 
 def _refused(text: str) -> bool:

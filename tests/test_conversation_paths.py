@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flows.delivery import deliver_outbox, fire_due_reminders
 from tests.fakes import RecordingNotifier
-from tests.helpers import FASE1, FASE2, FASE3, INTAKE, Chat
+from tests.helpers import FASE1, FASE2, INTAKE, Chat
 
 
 def monitored(app, chat: Chat) -> str:

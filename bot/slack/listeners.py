@@ -43,6 +43,7 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
     # --- /pest --------------------------------------------------------------------------------------
     def pest(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
         person = people.person(command.get("user_id"), client)
+        content = content_for(person.id if person else None)  # the language the person chose
         word, _, _rest = unescape(string(command.get("text"))).strip().partition(" ")
         word = word.lower()
         if person is None:
@@ -50,7 +51,7 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
         elif word in ("nieuw", "new"):
             if can_open_cases(person):
                 if first_delivery(app, f"command:{command.get('trigger_id')}"):  # a replay opens nothing
-                    context[VIEW] = views.intake(content_for(person.id), app.school)
+                    context[VIEW] = views.intake(content, app.school)
                 return ack()
             replies = run_command(app, person.id, "new")  # the service's refusal, nothing stored
         elif word in SUBCOMMANDS:
@@ -58,10 +59,9 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
         elif word == "overzicht":
             replies = [overview(app, person.id)]
         else:
-            replies = [Message(text=content_for(person.id).msg("slack_help"))]
+            replies = [Message(text=content.msg("slack_help"))]
         if not replies:
             return ack()  # a replayed command: it was answered the first time
-        content = content_for(person.id if person else None)
         parts = render.batches([block for reply in replies for block in render.blocks(reply, content)])
         text = render.fallback(replies[-1]) if replies else ""
         context[POSTS] = [{"text": text, "blocks": part} for part in parts[1:]]  # more than one reply holds
@@ -145,7 +145,8 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
         dedupe = f"view:{view.get('id')}"
         target = reply_address(string(body.get("user", {}).get("id")), None)
         if view.get("callback_id") == views.INTAKE:
-            replies, errors = start_case(app, person.id, views.answers(view, views.INTAKE_FIELDS), dedupe, target)
+            answers = views.answers(view, views.intake_fields(app.content(None)))
+            replies, errors = start_case(app, person.id, answers, dedupe, target)
         else:
             case_id, question_id, _ = render.parse_choice(string(view.get("private_metadata"))) or ("", "", "")
             parts = views.answers(view, views.AGREEMENT_PARTS)

@@ -12,7 +12,7 @@ from bot.slack.notify import post_turn
 from flows.content import Content
 from flows.delivery import deliver_replies
 from flows.messages import Message
-from flows.services import App
+from flows.services import App, content_of
 
 POSTS = "pestbot_posts"  # context keys handed from the ack function to the lazy one (deep-copied by Bolt)
 VIEW = "pestbot_view"
@@ -31,12 +31,21 @@ def unescape(text: str) -> str:
 
 
 def content_for(app: App, person_id: str | None) -> Content:
-    return app.content(app.school.person(person_id))
+    """The person's words for what Slack shows outside a reply (forms, help): the language they chose."""
+    return content_of(app, person_id)
 
 
 def rendered(app: App, replies: list[Message], person_id: str | None) -> list[dict]:
-    content = content_for(app, person_id)
-    return [args for reply in replies for args in render.posts(reply, content)]
+    """Each reply in the language it was written in (the service sets it); the person's otherwise."""
+    fallback: list[Content] = []
+
+    def words(reply: Message) -> Content:
+        if reply.language in app.contents:
+            return app.contents[reply.language]
+        fallback[:] = fallback or [content_for(app, person_id)]
+        return fallback[0]
+
+    return [args for reply in replies for args in render.posts(reply, words(reply))]
 
 
 def refusal(app: App) -> list[Message]:

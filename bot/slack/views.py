@@ -1,7 +1,7 @@
 """The modals (intake, agreement, details) and the App Home tab, and reading a submitted modal back.
 
-Every label comes from the content file of the reader's language; input blocks are named after the
-protocol's question ids, so a form's answers go to the services as {question id: text}.
+Every label comes from the words of the reader's language; the intake's inputs are the questions of the
+school's protocol, named after their ids, so a form's answers go to the services as {question id: text}.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack import render
+from flows.answers import options_for
 from flows.content import Content
+from flows.protocol import QuestionSpec
 from flows.messages import Message
 from flows.school import SchoolConfig
 
@@ -18,8 +20,7 @@ AGREEMENT = "pestbot_agreement"
 TITLE_MAX = 24
 LABEL_MAX = 2000
 HINT_MAX = 2000
-INTAKE_FIELDS = ("class_name", "department", "bullied", "bullies", "what_happened", "digital", "sexual_content")
-TEXT_MAX = {"class_name": 20, "what_happened": 2000, "bullied": 2000, "bullies": 2000}
+TEXT_MAX = 3000  # Slack's plain_text_input allows no more
 AGREEMENT_PARTS = ("what", "how", "if_broken")
 AGREEMENT_MAX = 500
 
@@ -50,24 +51,37 @@ def _options(pairs: list[tuple[str, str]]) -> list[dict]:
     return [{"text": render.plain(label, 75), "value": str(i)} for i, (_, label) in enumerate(pairs, 1)]
 
 
+def intake_questions(content: Content) -> list[QuestionSpec]:
+    """The questions of the protocol's report that a person answers (the bot fills in the `auto` ones)."""
+    return [q for q in content.protocol.questions(content.protocol.report) if q.auto is None]
+
+
+def intake_fields(content: Content) -> tuple[str, ...]:
+    return tuple(q.id for q in intake_questions(content))
+
+
 def intake(content: Content, school: SchoolConfig) -> dict:
-    """`/pest nieuw`: the intake's questions in one form; answers are sent as the chat would type them."""
-    words = content.texts.questions
-    yes_no = _options([("yes", content.texts.answers["yes"]), ("no", content.texts.answers["no"])])
-    departments = [(d.id, d.name) for d in school.departments]
-    blocks = [
-        _input("class_name", words["class_name"].prompt, _text(TEXT_MAX["class_name"]), words["class_name"].hint),
-        _input("department", words["department"].prompt, {"type": "static_select", "options": _options(departments)}),
-        _input("bullied", words["bullied"].prompt, _text(TEXT_MAX["bullied"]), words["bullied"].hint),
-        _input("bullies", words["bullies"].prompt, _text(TEXT_MAX["bullies"]), words["bullies"].hint),
-        _input("what_happened", words["what_happened"].prompt, _text(TEXT_MAX["what_happened"], multiline=True)),
-        _input("digital", words["digital"].prompt, {"type": "radio_buttons", "options": yes_no}),
-        _input("sexual_content", words["sexual_content"].prompt, {"type": "radio_buttons", "options": yes_no},
-               content.msg("slack_only_if_online"), optional=True),
-    ]
-    if len(school.departments) == 1:
-        blocks.pop(1)  # the bot fills it in itself
+    """`/pest nieuw`: the report's questions of the school's protocol in one form; the answers are sent as the
+    chat would type them. A follow-up (`when`) is optional, with a hint that it applies only sometimes."""
+    blocks = []
+    for q in intake_questions(content):
+        if q.id == "department" and len(school.departments) == 1:
+            continue  # the bot fills it in itself
+        words = content.texts.questions[q.id]
+        follow_up = q.when is not None
+        hint = content.msg("slack_if_it_applies") if follow_up else words.hint
+        blocks.append(_input(q.id, words.prompt, _element(q, content, school), hint,
+                             optional=follow_up or not q.required))
     return _modal(INTAKE, content.msg("slack_intake_title"), content, blocks)
+
+
+def _element(q: QuestionSpec, content: Content, school: SchoolConfig) -> dict:
+    """The input for a question: its choices as radio buttons (a few) or a menu, or a text field."""
+    choices = options_for(q, content, [(d.id, d.name) for d in school.departments])
+    if choices:
+        kind = "radio_buttons" if q.kind in ("yes_no", "task") else "static_select"
+        return {"type": kind, "options": _options(choices)}
+    return _text(min(q.max_length, TEXT_MAX), multiline=q.kind == "text" and q.max_length > 200)
 
 
 def agreement(content: Content, case_id: str, question_id: str) -> dict:

@@ -21,7 +21,7 @@ from flows.messages import Message
 from flows.school import Person
 from flows.delivery import claim_replies, record, replies_of
 from flows.receipts import say_once
-from flows.services import App, handle_click, handle_message
+from flows.services import App, content_of, handle_click, handle_message
 
 log = logging.getLogger(__name__)
 TYPED_KINDS = {"text", "students", "date"}  # questions answered with a form on the card
@@ -250,12 +250,8 @@ def activities(app: App, content: Content, replies: list[Message]) -> list[Activ
 
 
 def content_for(app: App, person: Person | None) -> Content:
-    """The person's language: their own choice ('taal en'), else the config's."""
-    conversation = None
-    if person is not None:
-        with app.uow() as uow:
-            conversation = uow.conversations.get(person.id)
-    return app.content(person, conversation)
+    """The person's language: their own choice ('taal en'), else the config's (flows.services.content_of)."""
+    return content_of(app, person.id if person else None)
 
 
 def render(app: App, content: Content, message: Message, lead: str = "") -> Activity:
