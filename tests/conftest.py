@@ -55,7 +55,7 @@ def pg_schema_url():
             pytest.fail(f"PESTBOT_REQUIRE_POSTGRES=1 maar {problem}")
         pytest.skip(problem)
     schema = f"pestbot_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL, pool_pre_ping=True)  # survives the PostgreSQL restart test
+    admin = sa.create_engine(PG_URL, pool_pre_ping=True)  # survives connections the server dropped
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     yield f"{PG_URL}?options=-csearch_path%3D{schema}"
@@ -119,3 +119,12 @@ def wired(database_url, clock):
 @pytest.fixture
 def app(wired) -> App:
     return wired.app
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests (servers under load, processes killed on purpose, the benchmark scripts) run one after
+    another on one xdist worker (`--dist loadgroup` in pyproject.toml): two of them at once on a two-core
+    machine would measure the machine, not the bot."""
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.xdist_group("heavy"))

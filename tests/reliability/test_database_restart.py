@@ -7,8 +7,11 @@ back whole by the server.
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
+import socket
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,16 +26,6 @@ from tests.fakes import FakeClock
 from tests.helpers import INTAKE, Chat
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def pg_app(pg_schema_url):
-    from tests.conftest import _reset_postgres
-
-    _reset_postgres(pg_schema_url)
-    wired = build(EXAMPLE_CONFIG, pg_schema_url, FakeClock())
-    yield wired
-    wired.engine.dispose()
 
 
 def terminate_our_connections(url: str) -> int:
@@ -110,30 +103,78 @@ def _safe(fn, *args):  # type: ignore[no-untyped-def]
         return exc
 
 
-def _can_restart() -> str | None:
-    if shutil.which("pg_ctlcluster") is None or not Path("/etc/postgresql").is_dir():
-        return "pg_ctlcluster is not on this machine"
-    if os.geteuid() != 0:
-        return "restarting PostgreSQL needs root"
+def _postgres_binaries() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+def _can_run_own_server() -> str | None:
+    if _postgres_binaries() is None:
+        return "PostgreSQL's server binaries (initdb, pg_ctl) are not on this machine"
+    if os.geteuid() != 0 or shutil.which("runuser") is None:
+        return "starting a PostgreSQL server as its own user needs root and runuser"
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return "there is no postgres user to run the server as"
     return None
 
 
-def test_postgresql_restarted_during_a_run(pg_app):
-    reason = _can_restart()
+@pytest.fixture
+def own_postgres():  # type: ignore[no-untyped-def]
+    """A PostgreSQL server of this test's own: the machine's PostgreSQL binaries, a new cluster in a temporary
+    folder, on a free port of 127.0.0.1. Restarting it disturbs no other test (the suite runs in parallel);
+    restarting the machine's shared server did."""
+    reason = _can_run_own_server()
     if reason:
         if os.environ.get("PESTBOT_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PESTBOT_REQUIRE_POSTGRES=1 but {reason}")
         pytest.skip(reason)
-    chat = Chat(pg_app.app)
-    chat.script(INTAKE[:3])
-    version = sorted(os.listdir("/etc/postgresql"))[-1]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True, timeout=120)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            reply = chat.say("Anna de Jong")
-            break
-        except sa.exc.OperationalError:
-            assert time.monotonic() < deadline, "PostgreSQL did not come back"
-            time.sleep(0.5)
-    assert "Genoteerd" in reply and chat.case().value("bullied") == ["Anna de Jong"]
+    bindir = _postgres_binaries()
+    home = Path(tempfile.mkdtemp(prefix="pestbot-pg-"))  # under /tmp: the postgres user must reach it
+    user = pwd.getpwnam("postgres")
+    os.chown(home, user.pw_uid, user.pw_gid)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def as_postgres(*command: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, timeout=120,
+                       capture_output=True, cwd=home)
+
+    data = home / "data"
+    as_postgres(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+    pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(home / "log"), "-w",
+              "-o", f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"]
+    as_postgres(*pg_ctl, "start")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", lambda: as_postgres(*pg_ctl, "restart")
+    finally:
+        subprocess.run(["runuser", "-u", "postgres", "--", str(bindir / "pg_ctl"), "-D", str(data), "-m",
+                        "immediate", "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_postgresql_restarted_during_a_run(own_postgres):
+    from storage.database import make_engine, upgrade
+
+    url, restart = own_postgres
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    wired = build(EXAMPLE_CONFIG, url, FakeClock())
+    try:
+        chat = Chat(wired.app)
+        chat.script(INTAKE[:3])
+        restart()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                reply = chat.say("Anna de Jong")
+                break
+            except sa.exc.OperationalError:
+                assert time.monotonic() < deadline, "PostgreSQL did not come back"
+                time.sleep(0.5)
+        assert "Genoteerd" in reply and chat.case().value("bullied") == ["Anna de Jong"]
+    finally:
+        wired.engine.dispose()
