@@ -254,3 +254,20 @@ class Conversation:
         self.pending: Pending | None = None
         self.language: str | None = None
         self.updated_at = updated_at
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    """Where a platform lets the bot write to someone later (a proactive message): the service URL, the
+    conversation, the tenant, the bot and the user, in our own columns, never an SDK object. `key` is
+    "user:<platform user id>" for a personal chat, "channel:<id>" for a channel or group chat."""
+
+    platform: str
+    key: str
+    service_url: str
+    conversation_id: str
+    channel_id: str = "msteams"
+    tenant_id: str | None = None
+    bot_id: str | None = None
+    user_id: str | None = None
+    person_id: str | None = None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from flows.messages import Message
-from flows.model import AuditRecord, Case, Conversation, Event, OutboxMessage, Post, Reminder, Student
+from flows.model import (AuditRecord, Case, Conversation, ConversationRef, Event, OutboxMessage, Post, Reminder,
+                         Student)
+from flows.model import AuditRecord, Case, Conversation, ConversationRef, Event, OutboxMessage, Post, Reminder, Student
 
 
 class ConcurrentUpdate(Exception):
@@ -97,6 +98,16 @@ class Conversations(Protocol):
     def all(self) -> list[Conversation]: ...
 
 
+class ConversationRefs(Protocol):
+    def get(self, platform: str, key: str) -> ConversationRef | None: ...
+    def for_person(self, platform: str, person_id: str) -> ConversationRef | None:
+        """The newest personal chat of a school person."""
+        ...
+    def save(self, ref: ConversationRef, now: datetime) -> bool:
+        """Insert or update; True when something changed."""
+        ...
+
+
 class Receipts(Protocol):
     def seen(self, key: str) -> bool: ...
     def claim(self, key: str, at: datetime) -> bool:
@@ -116,6 +127,7 @@ class UnitOfWork(Protocol):
     posts: Posts
     students: Students
     conversations: Conversations
+    refs: ConversationRefs
     audit: Audit
 
     def __enter__(self) -> UnitOfWork: ...

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from flows.ports import ConcurrentUpdate
+from storage.refs import ConversationRefRepository
 from storage.students import StudentRepository
 from storage.repositories import (
     AppStateRepository,
@@ -38,6 +39,7 @@ class SqlAlchemyUnitOfWork:
         self.posts = PostRepository(self.session)
         self.students = StudentRepository(self.session)
         self.conversations = ConversationRepository(self.session)
+        self.refs = ConversationRefRepository(self.session)
         self.app_state = AppStateRepository(self.session)
         self.receipts = ReceiptRepository(self.session)
         self.audit = AuditRepository(self.session)

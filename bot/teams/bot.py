@@ -15,7 +15,7 @@ from botbuilder.schema import (Activity, AdaptiveCardInvokeResponse, AdaptiveCar
 
 from bot.clicked import outdated_line, verdict
 from bot.teams import cards
-from bot.teams.refs import Ref, RefStore, channel_key, user_key
+from bot.teams.refs import Ref, RefStore, channel_key, teams_ref, user_key
 from flows.content import Content
 from flows.messages import Message
 from flows.school import Person
@@ -43,7 +43,7 @@ def tenant_of(activity: Activity) -> str | None:
 
 
 def ref_from(activity: Activity, key: str, person_id: str | None) -> Ref:
-    return Ref(key=key, service_url=activity.service_url, conversation_id=activity.conversation.id,
+    return teams_ref(key=key, service_url=activity.service_url, conversation_id=activity.conversation.id,
                channel_id=activity.channel_id or "msteams", tenant_id=tenant_of(activity),
                bot_id=activity.recipient.id if activity.recipient else None,
                user_id=activity.from_property.id if activity.from_property else None, person_id=person_id)

@@ -80,7 +80,7 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
     channels = {"msteams"} if secure else {"msteams", "emulator"}  # the Emulator only in the insecure dev mode
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_config(teams)))
     adapter.on_turn_error = turn_error_handler(wired.app)
-    refs = RefStore(wired.engine, wired.app.clock)
+    refs = RefStore(wired.app)
     teams_bot = PestbotTeamsBot(wired.app, refs)
     notifier = TeamsNotifier(wired.app, refs, adapter, teams.app_id)
 

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
-from bot.teams.refs import Ref, RefStore, user_key
+from bot.teams.refs import RefStore, teams_ref, user_key
 
-REF = Ref(key=user_key("29:jan"), service_url="http://127.0.0.1:1/", conversation_id="a:jan-chat",
+REF = teams_ref(key=user_key("29:jan"), service_url="http://127.0.0.1:1/", conversation_id="a:jan-chat",
           tenant_id="tenant-1", bot_id="28:bot", user_id="29:jan", person_id="jdevries")
 
 
@@ -21,7 +21,7 @@ def reads_of_refs(engine: sa.Engine) -> list[str]:
 
 
 def test_a_reference_stored_here_is_known_and_needs_no_read(wired, clock):
-    store = RefStore(wired.engine, clock)
+    store = RefStore(wired.app)
     assert not store.known(REF)
     assert store.save(REF) is True
     statements = reads_of_refs(wired.engine)
@@ -31,7 +31,7 @@ def test_a_reference_stored_here_is_known_and_needs_no_read(wired, clock):
 
 
 def test_a_moved_conversation_is_not_known_and_is_written(wired, clock):
-    store = RefStore(wired.engine, clock)
+    store = RefStore(wired.app)
     store.save(REF)
     moved = replace(REF, service_url="http://127.0.0.1:2/")
     assert not store.known(moved)
@@ -40,7 +40,7 @@ def test_a_moved_conversation_is_not_known_and_is_written(wired, clock):
 
 
 def test_a_known_reference_is_read_again_after_a_while(wired, clock, monkeypatch):
-    store = RefStore(wired.engine, clock)
+    store = RefStore(wired.app)
     store.save(REF)
     monkeypatch.setattr(RefStore, "RECHECK", 0.0)
     assert not store.known(REF)  # another process may have changed it since: save() reads it again
