@@ -213,3 +213,26 @@ def test_the_circle_finder_finds_a_circle_and_only_that():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
     assert circles(graph) == [["a", "b", "c"]]
     assert circles({"a": {"b"}, "b": set()}) == []
+
+
+# --- adapters of one shape ---------------------------------------------------------------------------------
+
+ROLES = ("http", "inbound", "listeners", "render", "notify", "identity")  # docs/platforms.md says what each does
+
+
+def platform_folders() -> list[Path]:
+    return sorted(p.parent for p in (ROOT / "bot").glob("*/http.py"))
+
+
+def test_every_platform_folder_has_the_same_files_for_the_same_roles():
+    folders = platform_folders()
+    assert {p.name for p in folders} >= {"slack", "teams"}
+    missing = [f"bot/{folder.name}/{role}.py" for folder in folders for role in ROLES
+               if not (folder / f"{role}.py").is_file()]
+    assert not missing, "platformmappen zonder hun vaste bestanden:\n" + "\n".join(missing)
+
+
+def test_the_adapters_roles_touch_no_storage():
+    bad = [f"{folder.name}/{role}.py:{line}: {name}" for folder in platform_folders() for role in ROLES
+           for line, name in imports(folder / f"{role}.py", "bot") if name in ("storage", "sqlalchemy")]
+    assert not bad, "een adapter leest of schrijft zelf de database:\n" + "\n".join(bad)

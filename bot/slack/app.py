@@ -20,7 +20,7 @@ from bot.settings import NotConfigured, SlackSettings
 from bot.slack.client import web_client
 from bot.slack.listeners import register
 from bot.slack.notify import SlackNotifier
-from bot.slack.people import People
+from bot.slack.identity import People
 from bot.slack.workspace import before_authorize
 from bot.wiring import Wired
 

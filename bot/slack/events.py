@@ -19,7 +19,7 @@ from slack_bolt import App as BoltApp
 from slack_sdk import WebClient
 
 from bot.slack import views
-from bot.slack.people import People
+from bot.slack.identity import People
 from bot.slack.notify import reply_address
 from bot.slack.replies import POSTS, content_for, deliver, hand_over, refusal, rendered, string, unescape
 from flows.messages import Message

@@ -16,7 +16,7 @@ from aiohttp import web
 from slack_bolt import BoltRequest, BoltResponse
 
 from bot.settings import ServerSettings, SlackSettings
-from bot.slack import checks
+from bot.slack import inbound
 from bot.slack.app import SlackBot, build
 from bot.slack.notify import SlackNotifier
 from bot.wiring import Wired
@@ -33,11 +33,11 @@ def mount(web_app: web.Application, wired: Wired, slack: SlackSettings, server: 
         raw = await request.read()
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
-        if not checks.signed(slack.signing_secret, raw, timestamp, signature, time.time()):
+        if not inbound.signed(slack.signing_secret, raw, timestamp, signature, time.time()):
             log.info("refused a Slack request with a missing or wrong signature (%s bytes)", len(raw))
             return web.json_response({"error": "invalid request"}, status=401)
-        body = checks.text(raw)
-        if body is None or not checks.well_formed(body, request.content_type):
+        body = inbound.text(raw)
+        if body is None or not inbound.well_formed(body, request.content_type):
             log.info("refused a signed Slack request that is not a Slack payload (%s bytes)", len(raw))
             return web.json_response({"error": "malformed request"}, status=400)
         try:

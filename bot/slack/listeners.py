@@ -21,7 +21,7 @@ from bot.slack import replies as shared
 from bot.slack.events import register as register_events
 from bot.slack.notify import dm_channel, reply_address
 from bot.slack.replies import POSTS, UPDATE, VIEW, deliver, hand_over, string, unescape
-from bot.slack.people import People
+from bot.slack.identity import People
 from flows.access import can_open_cases
 from flows.messages import Message
 from flows.receipts import first_delivery

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import render
 from bot.slack.history import find_parts, tagged
-from bot.slack.people import People
+from bot.slack.identity import People
 from flows.messages import Message
 from flows.model import REPLY
 from flows.school import Person

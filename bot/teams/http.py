@@ -10,21 +10,19 @@ botbuilder validates (signature, issuer, audience = our app id, service URL, the
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sys
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from aiohttp import web
 from botbuilder.core import InvokeResponse
 from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity
 
 from bot.settings import NotConfigured, ServerSettings, TeamsSettings
-from bot.teams.bot import PestbotTeamsBot, turn_error_handler
+from bot.teams.inbound import bearer_shaped, parse_activity, tenant_in
+from bot.teams.listeners import PestbotTeamsBot, turn_error_handler
 from bot.teams.notify import TeamsNotifier
 from bot.teams.refs import RefStore
 from bot.wiring import Wired
@@ -88,17 +86,17 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
         notifier.bind(asyncio.get_running_loop())
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        if secure and not _bearer(request.headers.get("Authorization", "")):
+        if secure and not bearer_shaped(request.headers.get("Authorization", "")):
             return _refuse(401, "unauthorized")
         if "application/json" not in request.headers.get("Content-Type", ""):
             return _refuse(415, "unsupported media type")
-        activity = _activity(await request.read())
+        activity = parse_activity(await request.read())
         if activity is None:
             return _refuse(400, "bad request")
         body, activity = activity
         if activity.channel_id not in channels:  # botbuilder lets an empty one through
             return _refuse(400, "unknown channel")
-        outside = bool(teams.app_tenant_id) and _tenant(body) != teams.app_tenant_id
+        outside = bool(teams.app_tenant_id) and tenant_in(body) != teams.app_tenant_id
         try:
             auth = await adapter.bot_framework_authentication.authenticate_request(
                 activity, request.headers.get("Authorization", ""))
@@ -109,7 +107,7 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
         except Exception:  # noqa: BLE001 - botbuilder raises a bare Exception for a wrong algorithm or channel
             return _refuse(401, "unauthorized")
         if outside:  # a real activity from another school's tenant (the app installed there): on record
-            await asyncio.to_thread(refuse_outsider, wired.app, "teams", _tenant(body) or "?")
+            await asyncio.to_thread(refuse_outsider, wired.app, "teams", tenant_in(body) or "?")
             return _refuse(403, "wrong tenant")
         # Authenticated: the turn runs; its faults are on_turn_error's (a Dutch apology), never a refusal.
         invoke: InvokeResponse | None = await adapter.process_activity(auth, activity, teams_bot.on_turn)
@@ -122,29 +120,6 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
     return notifier
 
 
-def _bearer(header: str) -> bool:
-    """A quick check before botbuilder validates the token itself: `Bearer <header.payload.sig>`, signed
-    with RS256, the only algorithm the Bot Framework uses. Anything else is refused without fetching keys."""
-    scheme, _, token = header.partition(" ")
-    if not (scheme == "Bearer" and token.count(".") == 2 and len(token) < 16384):
-        return False
-    try:
-        return jwt.get_unverified_header(token).get("alg") == "RS256"
-    except (jwt.PyJWTError, ValueError, TypeError, AttributeError):
-        return False
-
-
-def _activity(raw: bytes) -> tuple[dict[str, Any], Activity] | None:
-    """The body as an Activity: a JSON object with a type, nested no deeper than Python can parse."""
-    try:
-        body = json.loads(raw)
-        if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
-            return None
-        return body, Activity().deserialize(body)
-    except (ValueError, TypeError, AttributeError, RecursionError):  # msrest's DeserializationError is a ValueError
-        return None
-
-
 def _invoke_body(body: Any, status: int) -> Any:
     """An invoke's answer as JSON. ActivityHandler has serialised it already (CloudAdapter.process would do it a
     second time and fail), except its own error answers, which botbuilder 4.17 cannot serialise at all."""
@@ -155,16 +130,6 @@ def _invoke_body(body: Any, status: int) -> Any:
     except Exception:  # noqa: BLE001 - msrest's SerializationError and whatever it wraps
         return {"statusCode": status, "type": "application/vnd.microsoft.error",
                 "value": {"code": "BadRequest" if status < 500 else "ServerError", "message": "invalid invoke"}}
-
-
-def _tenant(body: dict[str, Any]) -> str | None:
-    data = body.get("channelData")
-    tenant = data.get("tenant") if isinstance(data, dict) else None
-    if isinstance(tenant, dict) and isinstance(tenant.get("id"), str):
-        return tenant["id"]
-    conversation = body.get("conversation")
-    value = conversation.get("tenantId") if isinstance(conversation, dict) else None
-    return value if isinstance(value, str) else None
 
 
 def _refuse(status: int, reason: str) -> web.Response:

@@ -15,7 +15,8 @@ from typing import Any
 from botbuilder.core import CloudAdapterBase, TurnContext
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, ConversationReference
 
-from bot.teams.bot import PREFIX, activities, content_for, render
+from bot.teams.listeners import PREFIX, content_for
+from bot.teams.render import activities, activity
 from bot.teams.refs import Ref, RefStore, channel_key
 from flows.messages import Message
 from flows.model import REPLY
@@ -53,7 +54,7 @@ class TeamsNotifier:
             return None
         person = None if target_kind == "channel" else self.app.school.person(target)
         content = self.app.content(None) if target_kind == "channel" else content_for(self.app, person)
-        return self._run(self.post(ref, render(self.app, content, message)))
+        return self._run(self.post(ref, activity(self.app, content, message)))
 
     def reply(self, target: str, replies: list[Message]) -> str | None:
         """A turn's replies its request did not send (it died): into the person's personal chat, in order."""

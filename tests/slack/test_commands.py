@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from slack_sdk import WebClient
 
-from bot.slack.people import People
+from bot.slack.identity import People
 from flows.school import SchoolConfig
 from tests.helpers import INTAKE, Chat
 from tests.slack.fake_slack import buttons, texts

@@ -9,7 +9,8 @@ import pytest
 
 from bot.server import NotConfigured, create_web_app
 from bot.settings import ServerSettings
-from bot.teams import cards
+from bot.teams import render as cards
+from bot.teams.inbound import Submit, parse_submit
 from flows.messages import Choice, Message
 from tests.teams.conftest import TENANT, no_slack, teams_settings
 
@@ -104,11 +105,11 @@ def test_user_text_cannot_add_links_mentions_or_actions_to_a_card(school):
 
 
 def test_a_submit_that_is_not_ours_is_not_read(school):
-    assert cards.parse_submit({"pestbot": "choice", "case_id": "X", "question_id": "q", "value": 3}) is None
-    assert cards.parse_submit({"case_id": "X", "question_id": "q", "value": "1"}) is None
-    assert cards.parse_submit("ja") is None
-    assert cards.parse_submit({"pestbot": "answer", "case_id": "X", "question_id": "q", "answer": "2B",
-                               "card": "c1"}) == cards.Submit("X", "q", "2B", "c1")
+    assert parse_submit({"pestbot": "choice", "case_id": "X", "question_id": "q", "value": 3}) is None
+    assert parse_submit({"case_id": "X", "question_id": "q", "value": "1"}) is None
+    assert parse_submit("ja") is None
+    assert parse_submit({"pestbot": "answer", "case_id": "X", "question_id": "q", "answer": "2B",
+                               "card": "c1"}) == Submit("X", "q", "2B", "c1")
 
 
 def test_production_is_the_default_for_what_teams_needs(wired, capfd):

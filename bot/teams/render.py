@@ -1,5 +1,6 @@
 """Neutral messages as Adaptive Cards: text, choices as `Action.Submit` buttons, a form for typed answers,
-and @mentions as Teams mention entities. Plain dicts, no SDK: a card is JSON on every SDK.
+and @mentions as Teams mention entities; a turn's replies as the activities to post. The cards are plain
+dicts, no SDK: a card is JSON on every SDK.
 
 Everything in a card's text may hold what a person typed, so it is neutralised: no markdown links, no
 `<at>` tags of its own. The only actions on a card are the ones made here.
@@ -12,8 +13,13 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from botbuilder.core import MessageFactory
+from botbuilder.schema import Activity, Attachment
+
+from flows.content import Content
 from flows.messages import Message
 from flows.school import SchoolConfig
+from flows.services import App
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -21,6 +27,7 @@ CHOICE, ANSWER = "choice", "answer"  # the kinds of submit this bot makes (`data
 ANSWER_INPUT = "answer"
 MAX_INPUT = 4000
 MAX_SHOWN = 200  # the question's line and a label, as carried in a submit's data
+TYPED_KINDS = {"text", "students", "date"}  # questions answered with a form on the card
 
 _LINK = re.compile(r"\]\s*\(")          # [text](url) → no link
 _AT = re.compile(r"<(\s*/?\s*at\b)", re.IGNORECASE)  # <at>…</at> → plain text, no mention
@@ -114,34 +121,28 @@ def answered(asked: str | None, line: str) -> dict[str, Any]:
     return _card(body, [])
 
 
-@dataclass(frozen=True)
-class Submit:
-    """A checked card submit: which question of which case, the value, what identifies the card, and what the
-    card showed (its question's first line; the clicked button's label), for showing what was answered."""
-
-    case_id: str
-    question_id: str
-    value: str
-    card: str | None
-    asked: str | None = None
-    label: str | None = None  # None: a typed answer
-
-
-def _shown(value: Any) -> str | None:
-    return value[:MAX_SHOWN] if isinstance(value, str) and value.strip() else None
+def merged(replies: list[Message]) -> list[tuple[str, Message]]:
+    """One card per turn where it reads well: plain lines ("Genoteerd.") go on top of the card that follows
+    them, so a turn is one post to the connector instead of several (issue 7). Each card as (the lines on
+    top, its message)."""
+    out: list[tuple[str, Message]] = []
+    lead: list[str] = []
+    for message in replies:
+        if not message.choices and not message.mentions and message is not replies[-1]:
+            lead.append(message.text)
+            continue
+        out.append(("\n\n".join(lead), message))
+        lead = []
+    return out
 
 
-def parse_submit(data: Any) -> Submit | None:
-    """The `value` of a submit activity, or None when it is not one of our cards (or was tampered with)."""
-    if not isinstance(data, dict) or data.get("pestbot") not in (CHOICE, ANSWER):
-        return None
-    case_id, question_id, card_id = data.get("case_id"), data.get("question_id"), data.get("card")
-    choice = data["pestbot"] == CHOICE
-    value = data.get("value") if choice else data.get(ANSWER_INPUT, "")
-    if not (isinstance(case_id, str) and 0 < len(case_id) <= 20 and isinstance(question_id, str)
-            and 0 < len(question_id) <= 64 and isinstance(value, str)):
-        return None
-    if card_id is not None and not (isinstance(card_id, str) and len(card_id) <= 64):
-        return None
-    label = (_shown(data.get("label")) or value[:MAX_SHOWN]) if choice else None
-    return Submit(case_id, question_id, value, card_id, _shown(data.get("asked")), label)
+def activities(app: App, content: Content, replies: list[Message]) -> list[Activity]:
+    """A turn's replies as the activities to post, in order."""
+    return [activity(app, content, message, lead) for lead, message in merged(replies)]
+
+
+def activity(app: App, content: Content, message: Message, lead: str = "") -> Activity:
+    spec = content.questions.get(message.question_id or "")
+    words = Words(send=content.msg("teams_send"), placeholder=content.msg("teams_placeholder"))
+    shown = card(message, app.school, words, form=spec is not None and spec.kind in TYPED_KINDS, lead=lead)
+    return MessageFactory.attachment(Attachment(content_type=CONTENT_TYPE, content=shown))

@@ -14,7 +14,9 @@ from botbuilder.schema import (Activity, AdaptiveCardInvokeResponse, AdaptiveCar
                                ChannelAccount)
 
 from bot.clicked import outdated_line, verdict
-from bot.teams import cards
+from bot.teams import render
+from bot.teams.identity import person_of, tenant_of
+from bot.teams.inbound import Submit, parse_submit
 from bot.teams.refs import Ref, RefStore, channel_key, teams_ref, user_key
 from flows.content import Content
 from flows.messages import Message
@@ -24,7 +26,6 @@ from flows.receipts import say_once
 from flows.services import App, content_of, handle_click, handle_message
 
 log = logging.getLogger(__name__)
-TYPED_KINDS = {"text", "students", "date"}  # questions answered with a form on the card
 SHOWN_ANSWER = 500  # a typed answer as the submitted card shows it
 FILE_PREFIXES = ("image/", "video/", "audio/")
 FILE_TYPES = {"application/vnd.microsoft.teams.file.download.info", "reference"}
@@ -34,12 +35,6 @@ PREFIX = "teams:"
 def reply_address(person: Person) -> str:
     """Where the answers to a person's turn go: their personal chat with the bot (the newest reference)."""
     return f"{PREFIX}{person.id}"
-
-
-def tenant_of(activity: Activity) -> str | None:
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
-    return tenant.get("id") or (activity.conversation.tenant_id if activity.conversation else None)
 
 
 def ref_from(activity: Activity, key: str, person_id: str | None) -> Ref:
@@ -56,11 +51,7 @@ class PestbotTeamsBot(ActivityHandler):
     # --- who and where -------------------------------------------------------------------------------------
 
     def person_for(self, account: ChannelAccount | None) -> Person | None:
-        if account is None:
-            return None
-        school = self.app.school
-        return (school.by_platform_id("teams", account.id or "")
-                or (account.aad_object_id and school.by_platform_id("teams", account.aad_object_id)) or None)
+        return person_of(self.app.school, account)
 
     async def remember_place(self, activity: Activity) -> bool:
         """A team channel or group chat the bot is in; True when it is the safety team's conversation."""
@@ -118,7 +109,7 @@ class PestbotTeamsBot(ActivityHandler):
     async def submitted(self, activity: Activity, person: Person,
                         target: str) -> tuple[list[Message], Activity | None]:
         """The submit's replies, and what the submitted card becomes (None: it stays as it is)."""
-        submit = cards.parse_submit(activity.value)
+        submit = parse_submit(activity.value)
         if submit is None:
             content = await asyncio.to_thread(content_for, self.app, person)
             return [Message(text=content.msg("teams_bad_card"))], None
@@ -139,8 +130,8 @@ class PestbotTeamsBot(ActivityHandler):
         (A plain-text answer would be the lighter reply, but botbuilder 4.17 can only serialise a card here.)"""
         person = self.person_for(turn_context.activity.from_property)
         content = await asyncio.to_thread(content_for, self.app, person)
-        card = render(self.app, content, Message(text=content.msg("teams_bad_card"))).attachments[0].content
-        return AdaptiveCardInvokeResponse(status_code=200, type=cards.CONTENT_TYPE, value=card)
+        card = render.activity(self.app, content, Message(text=content.msg("teams_bad_card"))).attachments[0].content
+        return AdaptiveCardInvokeResponse(status_code=200, type=render.CONTENT_TYPE, value=card)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         await self.installed(turn_context)
@@ -170,7 +161,7 @@ class PestbotTeamsBot(ActivityHandler):
         language = next((m.language for m in replies if m.language), None)
         content = (self.app.contents.get(language) if language else None) or \
             await asyncio.to_thread(content_for, self.app, person)
-        posted = await turn_context.send_activities(activities(self.app, content, replies))
+        posted = await turn_context.send_activities(render.activities(self.app, content, replies))
         return "+".join(p.id for p in posted or [] if p is not None and p.id) or "teams"
 
     async def deliver(self, turn_context: TurnContext, target: str) -> None:
@@ -190,7 +181,7 @@ class PestbotTeamsBot(ActivityHandler):
         await asyncio.to_thread(record, self.app, token, items, results)
 
 
-def replacement(app: App, submit: cards.Submit, replies: list[Message], card_id: str | None) -> Activity | None:
+def replacement(app: App, submit: Submit, replies: list[Message], card_id: str | None) -> Activity | None:
     """The submitted card as it is to stay: its question and "✓ <label>" (a typed answer: "✓ <the answer>"),
     or the engine's "al beantwoord" for an outdated card; never buttons or a form. None when the submit was
     refused or invalid (the card stays usable) or Teams did not say which message holds the card."""
@@ -202,8 +193,8 @@ def replacement(app: App, submit: cards.Submit, replies: list[Message], card_id:
     else:
         shown = submit.label if submit.label is not None else submit.value.strip()
         line = "✓ " + (shown if len(shown) <= SHOWN_ANSWER else shown[: SHOWN_ANSWER - 1] + "…")
-    update = MessageFactory.attachment(Attachment(content_type=cards.CONTENT_TYPE,
-                                                  content=cards.answered(submit.asked, line)))
+    update = MessageFactory.attachment(Attachment(content_type=render.CONTENT_TYPE,
+                                                  content=render.answered(submit.asked, line)))
     update.id = card_id
     return update
 
@@ -229,36 +220,9 @@ def file_not_kept(app: App, person: Person, key: str, target: str) -> list[Messa
     return say_once(app, key, person.id, Message(text=content_for(app, person).msg("file_not_kept")), target)
 
 
-def merged(replies: list[Message]) -> list[tuple[str, Message]]:
-    """One card per turn where it reads well: plain lines ("Genoteerd.") go on top of the card that follows
-    them, so a turn is one post to the connector instead of several (issue 7). Each card as (the lines on
-    top, its message)."""
-    out: list[tuple[str, Message]] = []
-    lead: list[str] = []
-    for message in replies:
-        if not message.choices and not message.mentions and message is not replies[-1]:
-            lead.append(message.text)
-            continue
-        out.append(("\n\n".join(lead), message))
-        lead = []
-    return out
-
-
-def activities(app: App, content: Content, replies: list[Message]) -> list[Activity]:
-    """A turn's replies as the activities to post, in order."""
-    return [render(app, content, message, lead) for lead, message in merged(replies)]
-
-
 def content_for(app: App, person: Person | None) -> Content:
     """The person's language: their own choice ('taal en'), else the config's (flows.services.content_of)."""
     return content_of(app, person.id if person else None)
-
-
-def render(app: App, content: Content, message: Message, lead: str = "") -> Activity:
-    spec = content.questions.get(message.question_id or "")
-    words = cards.Words(send=content.msg("teams_send"), placeholder=content.msg("teams_placeholder"))
-    card = cards.card(message, app.school, words, form=spec is not None and spec.kind in TYPED_KINDS, lead=lead)
-    return MessageFactory.attachment(Attachment(content_type=cards.CONTENT_TYPE, content=card))
 
 
 def turn_error_handler(app: App):  # type: ignore[no-untyped-def]
