@@ -18,13 +18,14 @@ from babel.dates import format_datetime
 from bot.clock import OffsetClock
 from flows.delivery import deliver_outbox, fire_due_reminders
 from flows.messages import Message
+from flows.ports import SendOnly
 from flows.services import App, handle_message
 
 CLOCK_KEY = "console_clock_offset_seconds"
 _UNITS = {"m": 60, "u": 3600, "h": 3600, "d": 86400}
 
 
-class ConsoleNotifier:
+class ConsoleNotifier(SendOnly):
     """Prints what the worker delivers, each kind of target clearly marked."""
 
     def __init__(self, app: App, person_id: Callable[[], str], write: Callable[[str], None]) -> None:

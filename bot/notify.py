@@ -7,14 +7,13 @@ from typing import Protocol
 
 from flows.messages import Message
 from flows.model import REPLY
-from flows.ports import PartlyDelivered
+from flows.ports import Notifier, PartlyDelivered
 
 
-class PlatformNotifier(Protocol):
+class PlatformNotifier(Notifier, Protocol):
+    """One platform's notifier (flows.ports.Notifier); `send` answers None when the target is not on it."""
+
     platform: str  # "slack", "teams": the prefix of its ids in the outbox
-
-    def send(self, target_kind: str, target: str, message: Message) -> str | None:
-        """Deliver; the platform's message id, or None when the target is not on this platform."""
 
 
 class NoRecipient(Exception):
@@ -22,8 +21,13 @@ class NoRecipient(Exception):
 
 
 class CompositeNotifier:
+    """Every platform behind one flows.ports.Notifier: it can look a message up when every platform can, and
+    delete when some platform can (each deletes its own posts)."""
+
     def __init__(self, notifiers: list[PlatformNotifier]) -> None:
         self.notifiers = notifiers
+        self.can_look_up = bool(notifiers) and all(n.can_look_up for n in notifiers)
+        self.can_delete = any(n.can_delete for n in notifiers)
 
     def send(self, target_kind: str, target: str, message: Message) -> str:
         """Deliver on every platform that knows the target; the ids as `slack:…,teams:…`. A platform where an
@@ -52,14 +56,14 @@ class CompositeNotifier:
     def reply(self, target: str, replies: list[Message]) -> str:
         """A turn's replies go back on the platform they came from: the one that made the address."""
         notifier = self._owner(target)
-        posted = notifier.reply(target, replies) if notifier is not None else None  # type: ignore[attr-defined]
+        posted = notifier.reply(target, replies) if notifier is not None else None
         if not posted:
             raise NoRecipient(f"reply:{target.partition(':')[0]}")
         return f"{notifier.platform}:{posted}"  # type: ignore[union-attr]
 
     def _owner(self, target: str) -> PlatformNotifier | None:
         platform = target.partition(":")[0]
-        return next((n for n in self.notifiers if n.platform == platform and hasattr(n, "reply")), None)
+        return next((n for n in self.notifiers if n.platform == platform), None)
 
     def delivered(self, target_kind: str, target: str, key: str, since: datetime | None = None) -> str | None:
         """Did a message with this delivery key arrive? Asked after a send that ended ambiguously.
@@ -69,13 +73,13 @@ class CompositeNotifier:
         """
         if target_kind == REPLY:  # only the platform the turn came from can tell
             owner = self._owner(target)
-            ask = getattr(owner, "delivered", None)
-            found_id = ask(target_kind, target, key, since=since) if ask else None
-            return f"{owner.platform}:{found_id}" if found_id else None  # type: ignore[union-attr]
-        if not all(hasattr(n, "delivered") for n in self.notifiers):
+            if owner is None or not owner.can_look_up:
+                return None
+            found_id = owner.delivered(target_kind, target, key, since=since)
+            return f"{owner.platform}:{found_id}" if found_id else None
+        if not self.can_look_up:
             return None  # a platform that cannot tell: the send itself skips what is known to have arrived
-        found = [(n.platform, n.delivered(target_kind, target, key, since=since))  # type: ignore[attr-defined]
-                 for n in self.notifiers]
+        found = [(n.platform, n.delivered(target_kind, target, key, since=since)) for n in self.notifiers]
         ids = [f"{platform}:{i}" for platform, i in found if i]
         return ",".join(ids) if ids and len(ids) == len(found) else None
 
@@ -85,6 +89,7 @@ class CompositeNotifier:
         results = []
         for tagged in filter(None, platform_message_id.split(",")):
             platform, _, message_id = tagged.partition(":")
-            delete = getattr(by_platform.get(platform), "delete", None)
-            results.append(bool(delete(target_kind, target, message_id)) if delete and message_id else False)
+            owner = by_platform.get(platform)
+            can = owner is not None and owner.can_delete and bool(message_id)
+            results.append(bool(owner.delete(target_kind, target, message_id)) if can else False)  # type: ignore[union-attr]
         return bool(results) and all(results)

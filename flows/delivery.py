@@ -72,7 +72,7 @@ def deliver_outbox(app: App, notifier: Notifier, limit: int = 64, lease: timedel
             return None
         key = delivery_key(item)
         try:
-            if item.unsure and hasattr(notifier, "delivered"):
+            if item.unsure and notifier.can_look_up:
                 found = notifier.delivered(item.target_kind, item.target, key, since=item.created_at)
                 if found:
                     return found

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from flows.messages import Message
 from flows.model import (AuditRecord, Case, Conversation, ConversationRef, Event, OutboxMessage, Post, Reminder,
                          Student)
-from flows.model import AuditRecord, Case, Conversation, ConversationRef, Event, OutboxMessage, Post, Reminder, Student
 
 
 class ConcurrentUpdate(Exception):
@@ -146,17 +146,19 @@ class PartlyDelivered(Exception):
 
 
 class Notifier(Protocol):
-    """A platform's way to deliver a committed message; returns the platform's message id.
+    """A way to deliver a committed message: one platform's, or every platform's behind one (bot/notify.py).
+    What it can do besides sending is said, not guessed:
 
-    A notifier may also have `delivered(target_kind, target, delivery_key, since) -> str | None`: the id of
-    a message with that key that did arrive, posted after `since` (when the row was committed). The worker
-    asks it before sending again after any attempt that did not end in a success: the worker died
-    mid-send, or the send failed in a way that may still have posted (a timeout, a 500 after the post).
-
-    A notifier may also have `delete(target_kind, target, platform_message_id) -> bool`: remove a post the
-    bot made (retention and erasure). True when it is gone; False or an exception when the platform does not
-    allow it. Without the method, `pestbot purge` reports the posts as not deleted.
+    - `can_look_up`: `delivered(target_kind, target, delivery_key, since)` tells whether a message with that key
+      arrived after `since` (when its row was committed), and its id. The worker asks before sending again
+      after an attempt that did not end in a success (a worker that died mid-send, a timeout, a 500 after the
+      post). Without it the message is sent again: at least once beats not at all.
+    - `can_delete`: `delete(target_kind, target, platform_message_id)` removes a post the bot made (retention,
+      erasure); True when it is gone. Without it `pestbot purge` reports the posts as not deleted.
     """
+
+    can_look_up: bool
+    can_delete: bool
 
     def send(self, target_kind: str, target: str, message: Message) -> str: ...
 
@@ -164,6 +166,23 @@ class Notifier(Protocol):
         """One turn's replies, in order, to the conversation `target` names (an address the platform's
         adapter made, e.g. `slack:im:D…`); the id of the first post."""
         ...
+
+    def delivered(self, target_kind: str, target: str, key: str, since: datetime | None = None) -> str | None: ...
+
+    def delete(self, target_kind: str, target: str, platform_message_id: str) -> bool: ...
+
+
+class SendOnly:
+    """The capabilities of a notifier that can only send: it cannot look a message up nor delete one."""
+
+    can_look_up = False
+    can_delete = False
+
+    def delivered(self, target_kind: str, target: str, key: str, since: datetime | None = None) -> str | None:
+        return None
+
+    def delete(self, target_kind: str, target: str, platform_message_id: str) -> bool:
+        return False
 
 
 class Clock(Protocol):

@@ -102,11 +102,10 @@ def _delete_posts(uow: Any, notifier: Any, posts: list[Post]) -> int:
 
 
 def _delete_post(notifier: Any, target_kind: str, target: str, platform_id: str) -> bool:
-    delete = getattr(notifier, "delete", None)
-    if delete is None:
+    if notifier is None or not notifier.can_delete:  # no platform set up (the console), or one that cannot
         return False
     try:
-        return bool(delete(target_kind, target, platform_id))
+        return bool(notifier.delete(target_kind, target, platform_id))
     except Exception as exc:  # noqa: BLE001 - a platform refusing is reported, not fatal
         log.warning("deleting a post failed (%s)", type(exc).__name__)
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flows.messages import Message
+from flows.ports import SendOnly
 
 # A Tuesday in term time, 10:00 in Amsterdam.
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -21,7 +22,7 @@ class FakeClock:
         self.current += timedelta(**delta)
 
 
-class RecordingNotifier:
+class RecordingNotifier(SendOnly):
     def __init__(self, fail_times: int = 0) -> None:
         self.sent: list[tuple[str, str, Message]] = []
         self.fail_times = fail_times

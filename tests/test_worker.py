@@ -96,6 +96,8 @@ def test_a_dead_workers_claim_is_taken_over_after_the_lease(app, clock):
 class RememberingNotifier(RecordingNotifier):
     """A platform that can say whether a message with a delivery key arrived (Slack metadata, say)."""
 
+    can_look_up = True
+
     def delivered(self, target_kind: str, target: str, key: str, since=None) -> str | None:  # type: ignore[no-untyped-def]
         return next((f"msg-{i + 1}" for i, (_, _, m) in enumerate(self.sent) if m.delivery_key == key), None)
 

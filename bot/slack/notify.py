@@ -16,12 +16,14 @@ from bot.slack.history import find_parts, tagged
 from bot.slack.identity import People
 from flows.messages import Message
 from flows.model import REPLY
+from flows.ports import SendOnly
 from flows.school import Person
 from flows.services import App
 
 
-class SlackNotifier:
+class SlackNotifier(SendOnly):
     platform = "slack"
+    can_delete = True  # chat.delete; finding a post after a lost answer is part of the send (history.py)
 
     def __init__(self, app: App, people: People, client: Callable[[], WebClient | None]) -> None:
         self.app, self.people, self.client = app, people, client

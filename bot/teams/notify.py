@@ -20,13 +20,15 @@ from bot.teams.render import activities, activity
 from bot.teams.refs import Ref, RefStore, channel_key
 from flows.messages import Message
 from flows.model import REPLY
+from flows.ports import SendOnly
 from flows.services import App
 
 SEND_TIMEOUT = 30.0
 
 
-class TeamsNotifier:
+class TeamsNotifier(SendOnly):
     platform = "teams"
+    can_delete = True  # the connector's delete activity; Teams cannot be asked whether a post arrived
 
     def __init__(self, app: App, refs: RefStore, adapter: CloudAdapterBase, app_id: str) -> None:
         self.app, self.refs, self.adapter, self.app_id = app, refs, adapter, app_id

@@ -17,6 +17,8 @@ from tests.helpers import FASE1, FASE2, INTAKE, Chat
 class DeletingNotifier(RecordingNotifier):
     """A platform that lets the bot delete its own posts."""
 
+    can_delete = True
+
     def __init__(self) -> None:
         super().__init__()
         self.deleted: list[tuple[str, str, str]] = []

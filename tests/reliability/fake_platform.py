@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 from flows.messages import Message
+from flows.ports import SendOnly
 
 
 class FakePlatform:
@@ -72,8 +73,10 @@ class FakePlatform:
         self.server.server_close()
 
 
-class HttpNotifier:
-    """The worker side: a notifier that talks to the fake platform over HTTP."""
+class HttpNotifier(SendOnly):
+    """The worker side: a notifier that talks to the fake platform over HTTP, and can look a message up."""
+
+    can_look_up = True
 
     def __init__(self, url: str) -> None:
         parsed = urlparse(url)
