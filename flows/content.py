@@ -12,18 +12,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from flows.protocol import Protocol, QuestionSpec
-from flows.protocol_spec import Notice
+from flows.protocol_spec import Notice, Strict
 from flows.yamlsource import SourceError, line_of, load_model, parse_yaml
 
 LANGUAGES = ("nl", "en")
 DEFAULT_PROTOCOL = "vo"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class QuestionText(Strict):
