@@ -108,10 +108,15 @@ def _postgres_binaries() -> Path | None:
     return found[-1].parent if found else None
 
 
+def _runuser() -> str | None:
+    """util-linux's runuser, also where PATH leaves out the sbin folders (a bare `env -i` shell)."""
+    return shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+
+
 def _can_run_own_server() -> str | None:
     if _postgres_binaries() is None:
         return "PostgreSQL's server binaries (initdb, pg_ctl) are not on this machine"
-    if os.geteuid() != 0 or shutil.which("runuser") is None:
+    if os.geteuid() != 0 or _runuser() is None:
         return "starting a PostgreSQL server as its own user needs root and runuser"
     try:
         pwd.getpwnam("postgres")
@@ -130,7 +135,7 @@ def own_postgres():  # type: ignore[no-untyped-def]
         if os.environ.get("PESTBOT_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PESTBOT_REQUIRE_POSTGRES=1 but {reason}")
         pytest.skip(reason)
-    bindir = _postgres_binaries()
+    bindir, runuser = _postgres_binaries(), _runuser()
     home = Path(tempfile.mkdtemp(prefix="pestbot-pg-"))  # under /tmp: the postgres user must reach it
     user = pwd.getpwnam("postgres")
     os.chown(home, user.pw_uid, user.pw_gid)
@@ -139,7 +144,7 @@ def own_postgres():  # type: ignore[no-untyped-def]
         port = probe.getsockname()[1]
 
     def as_postgres(*command: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, timeout=120,
+        subprocess.run([runuser, "-u", "postgres", "--", *command], check=True, timeout=120,
                        capture_output=True, cwd=home)
 
     data = home / "data"
@@ -150,7 +155,7 @@ def own_postgres():  # type: ignore[no-untyped-def]
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", lambda: as_postgres(*pg_ctl, "restart")
     finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", str(bindir / "pg_ctl"), "-D", str(data), "-m",
+        subprocess.run([runuser, "-u", "postgres", "--", str(bindir / "pg_ctl"), "-D", str(data), "-m",
                         "immediate", "stop"], capture_output=True, timeout=60)
         shutil.rmtree(home, ignore_errors=True)
 
