@@ -76,7 +76,7 @@ def intake(content: Content, school: SchoolConfig) -> dict:
 
 
 def _element(q: QuestionSpec, content: Content, school: SchoolConfig) -> dict:
-    """The input for a question: its choices as radio buttons (a few) or a menu, or a text field."""
+    """The input for a question: yes / no (and n.v.t.) as radio buttons, other choices as a menu, else a text field."""
     choices = options_for(q, content, [(d.id, d.name) for d in school.departments])
     if choices:
         kind = "radio_buttons" if q.kind in ("yes_no", "task") else "static_select"
