@@ -59,16 +59,18 @@ class Load:
             return False
         return True
 
-    async def case_id(self, session: aiohttp.ClientSession, user: str, before: str | None) -> str | None:
-        """The case the intake just opened, from the reply the fake Slack API received (the mentor reads it)."""
+    async def case_id(self, session: aiohttp.ClientSession, user: str, known: set[str]) -> str | None:
+        """The case the intake just opened: the first case the mentor's chat shows that they did not know."""
         if self.plan["bare"]:
             return "BARE-BARE-BARE"
         give_up = time.monotonic() + 20
         while time.monotonic() < give_up:
             async with session.post(self.plan["api_url"] + "bench.case", data={"channel": "D" + user[1:]}) as r:
-                found = (await r.json()).get("case")
-            if found and found != before:
-                return found
+                shown = (await r.json()).get("cases") or []
+            new = next((case for case in shown if case not in known), None)
+            if new is not None:
+                known.add(new)
+                return new
             await asyncio.sleep(0.01)
         self.errors.append("no intake reply")
         return None
@@ -83,6 +85,7 @@ class Load:
         steps = self.plan["steps"]
         cost = 2 + len(steps) + sum(1 for s in steps if s[0] == "dm") // 10 + 1
         case_id: str | None = None
+        known: set[str] = set()
         dms = 0
         self.walks[person_id] = 0
         while self.may_start(cost):
@@ -90,7 +93,7 @@ class Load:
                 return
             if not await self.send(session, intake_body(user, next(self.ids)), FORM):
                 return
-            case_id = await self.case_id(session, user, case_id)
+            case_id = await self.case_id(session, user, known)
             if case_id is None:
                 return
             for kind, *args in steps:

@@ -60,17 +60,19 @@ SAFETY = "C0SAFETY01"
 
 
 class BenchSlack(FakeSlack):
-    """The fake Slack API of the tests, plus `bench.case`: the case of the newest buttons in a channel
-    (what a mentor reads in the reply), and a count of posts per channel."""
+    """The fake Slack API of the tests, plus `bench.case`: the cases whose buttons a channel has shown, in the
+    order they first appeared (what a mentor reads in the replies), and a count of posts per channel. Not
+    only the newest: a late post about the mentor's previous case (a reply the worker sent after its lease)
+    would hide the new one, and the load client would give up on a walk the server did carry out."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.newest_case: dict[str, str] = {}
+        self.cases: dict[str, list[str]] = {}
 
     def answer(self, method: str, params: dict[str, Any], token: str | None,
                alive: Any = lambda: True) -> dict[str, Any] | None:
         if method == "bench.case":
-            return {"ok": True, "case": self.newest_case.get(params.get("channel", ""))}
+            return {"ok": True, "cases": list(self.cases.get(params.get("channel", ""), []))}
         body = super().answer(method, params, token, alive)
         if body is None:
             return None
@@ -79,8 +81,9 @@ class BenchSlack(FakeSlack):
                 for element in block.get("elements") or [] if block.get("type") == "actions" else []:
                     if element.get("action_id", "").startswith("choice:"):
                         case = json.loads(element["value"]).get("c")
-                        if case:
-                            self.newest_case[str(params.get("channel"))] = case
+                        seen = self.cases.setdefault(str(params.get("channel")), [])
+                        if case and case not in seen:
+                            seen.append(case)
         return body
 
     def per_channel(self) -> Counter:
@@ -237,6 +240,7 @@ class Effects:
     received: int = 0
     lost: int = 0
     doubled: int = 0
+    doubled_in: tuple[str, ...] = ()
 
 
 def count_effects(fake: BenchSlack, walk: Walk, walks: dict[str, int], first_mentor: int, settle: float) -> Effects:
@@ -263,6 +267,7 @@ def count_effects(fake: BenchSlack, walk: Walk, walks: dict[str, int], first_men
         difference = got.get(channel, 0) - expected.get(channel, 0)
         if difference > 0:
             effects.doubled += difference
+            effects.doubled_in += ("dm" if channel.startswith("D") else channel,) * difference
         else:
             effects.lost -= difference
     return effects
@@ -283,6 +288,9 @@ class LoadResult:
     views_expected: int = 0
     views_received: int = 0
     steps_per_walk: int = 0
+    error_kinds: tuple[str, ...] = ()
+    doubled_in: tuple[str, ...] = ()  # the kinds of channel (dm, the safety channel) where posts came twice
+    server_log: str = ""  # the tail of our server's log (types and ids only: the server never logs text)
 
 
 def load(kind: str, mentors: int, seconds: float, max_requests: int, database_url: str | None = None,
@@ -306,6 +314,7 @@ def load(kind: str, mentors: int, seconds: float, max_requests: int, database_ur
                 views = len(fake.of("views.open"))
             finally:
                 server.stop()
+            log_tail = server.log.read_text()[-3000:] if server.log.exists() else ""
             if server.process.returncode not in (0, -2, 130, None) and kind == "ours":
                 print(server.log.read_text()[-2000:], file=sys.stderr)
             assert not fake.violations, fake.violations[:3]
@@ -315,7 +324,8 @@ def load(kind: str, mentors: int, seconds: float, max_requests: int, database_ur
                       p99=quantile(latencies, 0.99), errors=len(result["errors"]), requests=result["requests"],
                       retries=result["retries"], walks=walks, effects=effects, rss_idle=rss_idle, rss_after=rss_after,
                       views_expected=walks * walk.views, views_received=views,
-                      steps_per_walk=len(walk.steps))
+                      steps_per_walk=len(walk.steps), error_kinds=tuple(result["errors"]),
+                      doubled_in=effects.doubled_in if effects else (), server_log=log_tail)
 
 
 def main() -> None:
@@ -336,6 +346,9 @@ def main() -> None:
         print(f"| errors under load | {ours.errors} |")
         print(f"| posts lost / doubled (fake Slack API) | {effects.lost} / {effects.doubled} |")
         print(f"{ours.requests} requests, {ours.walks} cases walked, {effects.expected} posts expected")
+        if ours.errors or effects.lost or effects.doubled:  # what the test's failure message then shows
+            print(f"errors: {sorted(Counter(ours.error_kinds).items())}; doubled in: "
+                  f"{sorted(Counter(ours.doubled_in).items())}\nserver log (tail):\n{ours.server_log}")
         return
 
     with pg_schema() if args.postgres else nullcontext() as database_url:
