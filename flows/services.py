@@ -153,6 +153,8 @@ def _attempt(app: App, person: Person, run: Callable[[Turn], Outcome], dedupe_ke
                     load_case=uow.cases.for_turn, my_cases=lambda: visible_cases(uow, person, app.school),
                     resume_to=resume_to)
         outcome = run(turn)
+        if outcome.discarded:
+            return Replies()  # leaving the unit of work uncommitted drops whatever the turn changed
         if first_contact:
             outcome.replies.insert(0, Message(text=turn.content.msg("welcome", name=person.name, school=app.school.name)))
             uow.conversations.add(conversation)
@@ -253,10 +255,6 @@ def changes(events: list, actor: str, now: datetime) -> list[AuditRecord]:
 
 # --- Use cases for platforms with forms and buttons (Slack, Teams): commands by name, whole forms at once. ---
 
-class _Refused(Exception):
-    """A form had a bad answer: the unit of work is left without a commit, so nothing is stored."""
-
-
 def run_command(app: App, person_id: str, command: str, argument: str = "",
                 dedupe_key: str | None = None, reply_to: str | None = None) -> Replies:
     """A command by its key (`status`, `who`, `details` …), whatever the person's language."""
@@ -288,15 +286,13 @@ def start_case(app: App, person_id: str, answers: dict[str, str], dedupe_key: st
             _merge(outcome, step)
             last = step.replies
         if errors:
-            raise _Refused
+            outcome.discarded = True
         outcome.replies = outcome.replies[:1] + last
         return outcome
 
-    try:
-        return _turn(app, person_id, max(map(len, answers.values()), default=0), steps, dedupe_key,
-                     reply_to=reply_to), {}
-    except _Refused:
-        return Replies(), errors
+    replies = _turn(app, person_id, max(map(len, answers.values()), default=0), steps, dedupe_key,
+                    reply_to=reply_to)
+    return (Replies(), errors) if errors else (replies, {})
 
 
 def add_agreement(app: App, person_id: str, case_id: str, question_id: str, parts: dict[str, str],
@@ -310,7 +306,7 @@ def add_agreement(app: App, person_id: str, case_id: str, question_id: str, part
             if isinstance(checked, Invalid):
                 errors[part] = checked.message
         if errors:
-            raise _Refused
+            return Outcome(discarded=True)
         outcome = handle_choice(turn, question_id, parts["what"])
         pending = turn.conversation.pending
         if turn.case is None or pending is None or pending.case_id != case_id or pending.part != AGREEMENT_PARTS[1]:
@@ -321,11 +317,9 @@ def add_agreement(app: App, person_id: str, case_id: str, question_id: str, part
             outcome.replies = step.replies
         return outcome
 
-    try:
-        return _turn(app, person_id, max(map(len, parts.values()), default=0), steps, dedupe_key,
-                     case_id=case_id, reply_to=reply_to), {}
-    except _Refused:
-        return Replies(), errors
+    replies = _turn(app, person_id, max(map(len, parts.values()), default=0), steps, dedupe_key,
+                    case_id=case_id, reply_to=reply_to)
+    return (Replies(), errors) if errors else (replies, {})
 
 
 def overview(app: App, person_id: str) -> Message:

@@ -57,6 +57,9 @@ class Outcome:
     changed: bool = False
     # Looks, exports and refusals, committed with the turn (changes are recorded from the events).
     audit: list[AuditRecord] = field(default_factory=list)
+    # The input was refused as a whole (a form with a bad answer): nothing of this turn is stored, not even
+    # what the steps before the bad answer changed; the caller says what was wrong.
+    discarded: bool = False
 
     def say(self, text: str, case: Case | None = None) -> Outcome:
         self.replies.append(Message(text=text, case_id=case.id if case else None))

@@ -58,3 +58,18 @@ def test_the_intake_form_asks_the_report_of_the_schools_protocol(fake_slack, dat
                 assert case.state == "stap1" and case.value("signalled_by") == "parent"
     finally:
         wired.engine.dispose()
+
+
+def test_an_intake_form_with_one_bad_answer_stores_nothing_and_names_the_field(slack):
+    """The answers before the bad one are not kept either: the whole form is one turn (flows.services.start_case)."""
+    before = slack.fake.count()
+    slack.command(MENTOR, "nieuw")
+    slack.fake.settle(before)
+    view = slack.fake.of("views.open")[-1].params["view"]
+    reply = slack.submit(MENTOR, view, {"class_name": "2B", "department": 1, "bullied": "ja", "bullies": "Bram Smit",
+                                        "what_happened": "Ze sluiten haar buiten", "digital": 2})
+    assert reply.status == 200
+    body = reply.json()
+    assert body["response_action"] == "errors" and set(body["errors"]) == {"bullied"}
+    with slack.app.uow() as uow:
+        assert uow.cases.for_mentor("jdevries") == [] and uow.conversations.get("jdevries") is None
