@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.content import Content, load_content, roles_needed
+from flows.content import Content, load_content, roles_needed, shipped
 from flows.ports import Clock
 from flows.school import Role, SchoolConfig, parse_school
 from flows.services import App, keyed_fingerprint
@@ -27,7 +27,7 @@ def load_school(path: Path) -> SchoolConfig:
 def protocol_of(school: SchoolConfig, config_path: Path) -> str:
     """The school's protocol: a shipped one by name, or its own folder, relative to the config file."""
     name = school.protocol
-    if "/" not in name and not name.endswith(".yaml"):
+    if shipped(name):
         return name
     path = Path(name)
     return str(path if path.is_absolute() else (config_path.parent / path))

@@ -206,14 +206,22 @@ def _shipped(*parts: str) -> str:
     return resources.files("flows").joinpath(*parts).read_text(encoding="utf-8")
 
 
+def shipped(name: str) -> bool:
+    """A bare name (`vo`, `po`) is a protocol Pestbot ships; anything with a "/" or ending in .yaml is a path."""
+    return "/" not in name and not name.endswith(".yaml")
+
+
 def protocol_dir(name: str) -> Path:
-    """A shipped protocol by its name (`vo`, `po`), or a folder or protocol.yaml of the school's own."""
-    path = Path(name)
-    if path.name == "protocol.yaml":
-        return path.parent
-    if path.is_dir() or len(path.parts) > 1:
-        return path
-    return Path(str(resources.files("flows").joinpath("protocols", name)))
+    """A shipped protocol by its name, or a folder (or its protocol.yaml) of the school's own."""
+    if not shipped(name):
+        path = Path(name)
+        return path.parent if path.name == "protocol.yaml" else path
+    folder = resources.files("flows").joinpath("protocols", name)
+    if not folder.joinpath("protocol.yaml").is_file():
+        known = sorted(p.name for p in resources.files("flows").joinpath("protocols").iterdir() if p.is_dir())
+        raise SourceError(f"onbekend protocol '{name}': Pestbot kent {', '.join(known)}; een eigen protocol geef je "
+                          "als map, bijvoorbeeld ./ons-protocol")
+    return Path(str(folder))
 
 
 def _file(path: Path) -> str:

@@ -18,7 +18,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from transitions import EventData, Machine
 
 from flows.protocol_checks import check
-from flows.protocol_spec import (CLOSED, REPORT_FACTS, Entry, Kind, QuestionSpec, StateSpec, Strict, TransitionSpec,
+from flows.protocol_spec import (CLOSED, REPORT_FACTS, Entry, QuestionSpec, StateSpec, Strict, TransitionSpec,
                                  Trigger, Website, WhoRule)
 
 
@@ -48,9 +48,6 @@ class Protocol(Strict):
         return self
 
     # --- reading the protocol --------------------------------------------------------------------
-
-    def kind(self, state: str) -> Kind:
-        return self.states[state].kind
 
     def is_phase(self, state: str) -> bool:
         return self.states[state].kind == "phase"

@@ -4,6 +4,7 @@ an `At` naming where in the file it is, so that the error gives the line."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flows.protocol_spec import CLOSED, REPORT_FACTS, StateSpec, Trigger
@@ -13,6 +14,9 @@ from flows.yamlsource import At
 def check(p: Any) -> None:
     """`p`: a flows.protocol.Protocol whose fields are valid one by one."""
     states = p.states
+    for state in states:  # a case's state is stored in a column of 20 characters
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,19}", state):
+            raise At(("states", state), f"toestand '{state}': kleine letters, cijfers en _, hoogstens 20 tekens")
     if CLOSED not in states or states[CLOSED].kind != "closed":
         raise At(("states",), f"de toestand '{CLOSED}' (kind: closed) ontbreekt")
     others = [s for s, spec in states.items() if spec.kind == "closed" and s != CLOSED]

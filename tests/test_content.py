@@ -345,3 +345,17 @@ def test_a_notice_may_use_only_the_fields_the_bot_fills_in(structure):
     text = broken(NL_WORDS, old, '\n  ping_fase3: "Zaak {case} van {leerling}."')
     message = error_of(check_texts, structure, load_texts(NL, text, "nl.yaml"), None, "nl.yaml", text)
     assert_names(message, "nl.yaml", line_of(text, "{leerling}"), "messages.ping_fase3", "leerling")
+
+
+def test_a_state_name_that_does_not_fit_its_column_is_refused_with_its_line():
+    text = PROTOCOL.replace("monitoring3", "monitoren_na_de_derde_fase")  # 26 characters; the column holds 20
+    message = error_of(load_structure, text, "protocol.yaml")
+    assert "monitoren_na_de_derde_fase" in message and "20 tekens" in message
+    assert "protocol.yaml, regel" in message
+
+
+def test_an_unknown_protocol_name_says_which_ones_exist():
+    from flows.content import load_protocol
+
+    message = error_of(load_protocol, "basisschool")
+    assert "onbekend protocol 'basisschool'" in message and "po, vo" in message and "./" in message
