@@ -32,7 +32,7 @@ class Effects:
 
 def audience(case: Case, school: SchoolConfig, to: tuple[str, ...]) -> list[Person]:
     """The people a notice names: the department's school leader and social-safety team, or a role. Before
-    the report names the department (a severe incident while signalling), every department's leader."""
+    the report names the department (a protocol that allows an incident before it), every department's leader."""
     departments = [case.department] if case.department else [d.id for d in school.departments]
     people: list[Person | None] = []
     for who in to:

@@ -74,7 +74,7 @@ VO = Setup("vo", EXAMPLE_CONFIG, {MENTOR: "jdevries", OTHER: "fyilmaz"}, "intake
            ("fase3", "agreements_f3"), ("decision", ("suspension", "expulsion")))
 PO = Setup("po", PO_EXAMPLE_CONFIG, {MENTOR: "lbakker", OTHER: "smulder"}, "signalering", "monitoren",
            {"onderbouw": {"rkok", "ydejong"}, "bovenbouw": {"rkok", "ydejong"}},
-           {"signalering": "stap3", "stap1": "stap3", "stap2": "stap3", "monitoren": "stap3", "monitoren3": "stap4"},
+           {"stap1": "stap3", "stap2": "stap3", "monitoren": "stap3", "monitoren3": "stap4"},
            ("stap3", "afspraken_stap3"), ("measure", ("timeout", "suspension", "expulsion")))
 CONTENTS = {setup.protocol: load_content(setup.protocol) for setup in (VO, PO)}
 

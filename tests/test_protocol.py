@@ -132,3 +132,18 @@ def test_the_machine_is_shared_and_has_no_auto_transitions():
     assert machine() is machine()
     assert not any(name.startswith("to_") for name in machine().events)
     assert set(machine().events) == {t.value for t in Trigger}
+
+
+def test_a_notice_before_the_report_names_a_department_reaches_every_departments_leader(school):
+    """A protocol may allow a severe incident before the report is done; the school leader concerned is not
+    known yet, so every department's leader is named (this school: Thomas Bos and Eva Visser)."""
+    from datetime import UTC, datetime
+
+    from flows.effects import audience
+    from flows.model import Case
+
+    case = Case("ABCD-EFGH-JKLM", "jdevries", datetime(2026, 11, 24, tzinfo=UTC))
+    assert {p.id for p in audience(case, school, ("school_leader",))} == {"tbos", "evisser"}
+    case.department = "onderbouw"
+    named = audience(case, school, ("school_leader", "anti_bullying_coordinator"))
+    assert {p.id for p in named} == {"tbos", "sduijveman"}

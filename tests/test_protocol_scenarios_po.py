@@ -3,7 +3,7 @@ transcripts, played as tests/test_protocol_scenarios.py plays this school's: thr
 through the services with the worker beside them, on the example primary school
 (bot/data/school.po.example.yaml). What the transcripts expect comes from that protocol file: a
 signalling step first, the intern begeleider told in stap 2, the directeur in stap 3, an evaluation
-after the school's two weeks, a severe incident taking any earlier step straight to stap 3."""
+after the school's two weeks, a severe incident taking any step after the signal straight to stap 3."""
 
 from __future__ import annotations
 
@@ -114,13 +114,18 @@ SCENARIOS = {
 > 1
 < Gesloten
 """,
-    "severe incident while signalling: stap 3 at once, with the directeur": """
+    "severe incident while signalling: first the signal, then stap 3 with the directeur": """
 > nieuw
 < In welke groep speelt het pesten?
-# while the bot waits for a typed answer, "/" makes it a command
+# while the bot waits for a typed answer, "/" makes it a command; without the signal there is nobody to name
 > /incident Bram duwde Anna van de trap
+< Dat kan niet in Signalering
+""" + REPORT.split("> nieuw\n< Nieuwe zaak\n< Signalering\n< In welke groep speelt het pesten?\n")[1] + """
+> incident Bram duwde Anna van de trap
 < Ernstig incident: de zaak gaat direct naar Stap 3
 < [#zorg-en-veiligheid] @Hanneke Dekker @Ruud Kok @Yara de Jong
+< Ernstig incident in zaak
+< · 6 · A.d.J.
 > status
 < aanleiding: ernstig incident: Bram duwde Anna van de trap
 """,
