@@ -47,7 +47,7 @@ def write_school(path: Path, mentors: int) -> Path:
     for n in range(mentors):
         person_id, user_id = mentor(n)
         lines += [f"  - id: {person_id}", f"    name: Mentor {n}", "    roles: [mentor]", "    department: onderbouw",
-                  f"    slack_id: {user_id}", f'    teams_id: "29:{person_id}"']
+                  f'    ids: {{slack: {user_id}, teams: "29:{person_id}"}}']
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

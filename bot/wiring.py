@@ -14,6 +14,9 @@ from flows.services import App, keyed_fingerprint
 from flows.yamlsource import SourceError
 
 
+PLATFORMS = ("slack", "teams")  # the chat platforms with an adapter (bot/<platform>/); people's `ids` name these
+
+
 def load_school(path: Path) -> SchoolConfig:
     try:
         text = path.read_text(encoding="utf-8")
@@ -21,7 +24,7 @@ def load_school(path: Path) -> SchoolConfig:
         raise SourceError(f"{path}: kan het bestand niet lezen ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: het bestand is geen UTF-8 (byte {exc.start})") from None
-    return parse_school(text, str(path))
+    return parse_school(text, str(path), PLATFORMS)
 
 
 def protocol_of(school: SchoolConfig, config_path: Path) -> str:

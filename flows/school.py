@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from flows.calendar import SchoolCalendar
 from flows.yamlsource import At, load_model
@@ -35,11 +35,42 @@ class Person(Strict):
     department: str | None = None
     language: str | None = Field(default=None, pattern=r"^(nl|en)$")
     email: str | None = None
-    slack_id: str | None = None
-    teams_id: str | None = None
+    ids: dict[Annotated[str, Slug], Annotated[str, Field(min_length=1, max_length=200)]] = {}
+    """This person's account per chat platform (`slack: U…`, `teams: 29:…`); without one, matched by e-mail."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _platform_fields(cls, data: object) -> object:
+        """`slack_id:` / `teams_id:` as written before `ids:` existed: read as `ids: {slack: …, teams: …}`."""
+        if not isinstance(data, dict) or not {"slack_id", "teams_id"} & data.keys():
+            return data
+        data = dict(data)
+        ids = dict(data.get("ids") or {})
+        for field, platform in (("slack_id", "slack"), ("teams_id", "teams")):
+            value = data.pop(field, None)
+            if value is not None:
+                if platform in ids:
+                    raise ValueError(f"{field} en ids.{platform} samen: noem het account één keer")
+                ids[platform] = value
+        data["ids"] = ids
+        return data
+
+    @field_validator("ids")
+    @classmethod
+    def _known_platforms(cls, ids: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        """With the platforms the wiring has adapters for (context `platforms`), a typo is no silent account."""
+        known = (info.context or {}).get("platforms")
+        unknown = sorted(set(ids) - set(known)) if known is not None else []
+        if unknown:
+            raise At((unknown[0],), f"onbekend platform '{unknown[0]}' (bekend: {', '.join(known)})")
+        return ids
 
     def has(self, role: Role) -> bool:
         return role in self.roles
+
+    def id_on(self, platform: str) -> str | None:
+        """This person's account on `platform`, if the config names one."""
+        return self.ids.get(platform)
 
 
 class Department(Strict):
@@ -115,15 +146,15 @@ class SchoolConfig(Strict):
         for i, person in enumerate(self.people):
             if person.department is not None and person.department not in dept_ids:
                 raise At(("people", i, "department"), f"persoon {person.id}: onbekende afdeling '{person.department}'")
-        for attr in ("slack_id", "teams_id", "email"):  # one account, one person: else one acts as the other
-            owners: dict[str, str] = {}
-            for i, person in enumerate(self.people):
-                account = getattr(person, attr)
-                account = account.lower() if attr == "email" and account else account
-                if account and account in owners:
-                    raise At(("people", i, attr), f"{attr} {getattr(person, attr)} is al van {owners[account]}")
+        owners: dict[tuple[str, str], str] = {}  # one account, one person: else one acts as the other
+        for i, person in enumerate(self.people):
+            accounts = [(("email",), "email", person.email.lower() if person.email else None)]
+            accounts += [(("ids", platform), platform, account) for platform, account in person.ids.items()]
+            for where, kind, account in accounts:
+                if account and (kind, account) in owners:
+                    raise At(("people", i, *where), f"{kind} {account} is al van {owners[kind, account]}")
                 if account:
-                    owners[account] = person.id
+                    owners[kind, account] = person.id
         for role in (Role.ANTI_BULLYING_COORDINATOR, Role.MENTOR):  # the protocol may need more: bot/wiring.py
             if not self.with_role(role):
                 raise At(("people",), f"er is niemand met de rol {role.value}")
@@ -160,12 +191,21 @@ class SchoolConfig(Strict):
         return bool(set(self.slack_workspaces) & {team_id, enterprise_id} - {None, ""})
 
     def by_platform_id(self, platform: str, platform_id: str) -> Person | None:
-        attr = {"slack": "slack_id", "teams": "teams_id", "email": "email"}[platform]
-        if attr == "email":  # e-mail addresses are compared without case (Slack may give "J.deVries@…")
-            wanted = platform_id.lower() if isinstance(platform_id, str) else None
-            return next((p for p in self.people if p.email and p.email.lower() == wanted), None)
-        return next((p for p in self.people if getattr(p, attr) == platform_id), None)
+        return self._by_account.get((platform, platform_id)) if isinstance(platform_id, str) else None
+
+    def by_email(self, email: str | None) -> Person | None:
+        """E-mail addresses are compared without case (Slack may give "J.deVries@…")."""
+        return self._by_email.get(email.lower()) if isinstance(email, str) else None
+
+    @cached_property
+    def _by_account(self) -> dict[tuple[str, str], Person]:
+        return {(platform, account): p for p in self.people for platform, account in p.ids.items()}
+
+    @cached_property
+    def _by_email(self) -> dict[str, Person]:
+        return {p.email.lower(): p for p in self.people if p.email}
 
 
-def parse_school(text: str, source: str) -> SchoolConfig:
-    return load_model(SchoolConfig, text, source)
+def parse_school(text: str, source: str, platforms: tuple[str, ...] | None = None) -> SchoolConfig:
+    """The config in `text`; given the `platforms` there are adapters for, `ids` may name only those."""
+    return load_model(SchoolConfig, text, source, {"platforms": platforms} if platforms is not None else None)

@@ -96,11 +96,12 @@ def _parse(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     return data, node
 
 
-def load_model(model: type[M], text: str, source: str) -> M:
-    """Parse `text` as YAML and validate it as `model`; a SourceError names file, line and field."""
+def load_model(model: type[M], text: str, source: str, context: dict[str, Any] | None = None) -> M:
+    """Parse `text` as YAML and validate it as `model` (validators see `context`); a SourceError names file,
+    line and field."""
     data, node = parse_yaml(text, source)
     try:
-        return model.model_validate(data if data is not None else {})
+        return model.model_validate(data if data is not None else {}, context=context)
     except ValidationError as exc:
         raise SourceError(describe_errors(exc, node, source)) from None
 

@@ -37,18 +37,17 @@ people:
     name: Anna de Jong
     roles: [mentor]
     department: onderbouw
-    slack_id: U0ANNA0001
-    teams_id: "29:anna"
+    ids: {slack: U0ANNA0001, teams: "29:anna"}
   - id: bsmit
     name: Bram Smit
     roles: [mentor]
     department: bovenbouw
-    slack_id: U0BRAM0001
+    ids: {slack: U0BRAM0001}
   - id: kbakker
     name: Karin Bakker
     roles: [school_leader, safety_team]
     department: onderbouw
-    slack_id: U0KARIN001
+    ids: {slack: U0KARIN001}
   - id: rmeijer
     name: Ruud Meijer
     roles: [school_leader]
@@ -57,11 +56,11 @@ people:
   - id: lhendriks
     name: Lotte Hendriks
     roles: [anti_bullying_coordinator, safety_team]
-    slack_id: U0LOTTE001
+    ids: {slack: U0LOTTE001}
   - id: ovanleeuwen
     name: Omar van Leeuwen
     roles: [safety_team]
-    teams_id: "29:omar"
+    ids: {teams: "29:omar"}
   - id: wkok
     name: Wendy Kok
     roles: [care_coordinator]
@@ -134,11 +133,11 @@ def test_safety_team_without_a_department_is_the_standing_team(school):
 def test_by_platform_id(school):
     assert school.by_platform_id("slack", "U0ANNA0001").id == "adejong"
     assert school.by_platform_id("teams", "29:omar").id == "ovanleeuwen"
-    assert school.by_platform_id("email", "r.meijer@vlinderschool.example").id == "rmeijer"
+    assert school.by_email("r.meijer@vlinderschool.example").id == "rmeijer"
     assert school.by_platform_id("slack", "U0ONBEKEND") is None
     assert school.by_platform_id("teams", "U0ANNA0001") is None  # a Slack id is no Teams id
-    with pytest.raises(KeyError):
-        school.by_platform_id("whatsapp", "U0ANNA0001")
+    assert school.by_platform_id("whatsapp", "U0ANNA0001") is None  # a platform nobody has an account on
+    assert school.by_platform_id("email", "r.meijer@vlinderschool.example") is None  # an address is no account
 
 
 # --- bad configs: field and line -------------------------------------------------------------------
@@ -180,8 +179,8 @@ def test_department_leader_who_does_not_exist():
 
 
 def test_person_in_an_unknown_department():
-    text = broken("    department: bovenbouw\n    slack_id: U0BRAM0001",
-                  "    department: middenbouw\n    slack_id: U0BRAM0001")
+    text = broken("    department: bovenbouw\n    ids: {slack: U0BRAM0001}",
+                  "    department: middenbouw\n    ids: {slack: U0BRAM0001}")
     message = error_for(text)
     assert f"school.yaml, regel {line_of(text, 'middenbouw')}, veld people.1.department" in message
     assert "onbekende afdeling 'middenbouw'" in message
@@ -209,9 +208,30 @@ def test_typo_in_a_top_level_field():
 
 
 def test_typo_in_a_persons_field():
-    text = broken("    slack_id: U0LOTTE001", "    slackid: U0LOTTE001")
+    text = broken("    ids: {slack: U0LOTTE001}", "    accounts: {slack: U0LOTTE001}")
     message = error_for(text)
-    assert f"school.yaml, regel {line_of(text, 'slackid')}, veld people.4.slackid" in message
+    assert f"school.yaml, regel {line_of(text, 'accounts')}, veld people.4.accounts" in message
+
+
+def test_a_platform_the_bot_has_no_adapter_for_is_refused_where_it_is_written(tmp_path):
+    """`ids: {slak: …}` would otherwise be an account nobody can write from, without a word."""
+    path = tmp_path / "school.yaml"
+    path.write_text(broken("    ids: {slack: U0LOTTE001}", "    ids: {slak: U0LOTTE001}"), encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        load_school(path)
+    message = str(caught.value)
+    assert f"regel {line_of(path.read_text(), 'slak')}, veld people.4.ids.slak" in message
+    assert "onbekend platform 'slak' (bekend: slack, teams)" in message
+
+
+def test_slack_id_and_teams_id_as_written_before_ids_are_still_read():
+    """Configs written for the first release name the accounts `slack_id:` / `teams_id:`."""
+    school = parse_school(broken('    ids: {slack: U0ANNA0001, teams: "29:anna"}',
+                                 '    slack_id: U0ANNA0001\n    teams_id: "29:anna"'), "school.yaml")
+    assert school.person("adejong").ids == {"slack": "U0ANNA0001", "teams": "29:anna"}
+    assert school.by_platform_id("teams", "29:anna").id == "adejong"
+    message = error_for(broken("    ids: {slack: U0LOTTE001}", "    ids: {slack: U0LOTTE001}\n    slack_id: U0X"))
+    assert "slack_id en ids.slack samen" in message
 
 
 def test_out_of_range_number():
@@ -273,8 +293,8 @@ def test_check_config_on_a_good_file_says_so(tmp_path: Path):
 
 
 @pytest.mark.parametrize("field, old, new", [
-    ("slack_id", "    slack_id: U0BRAM0001\n", "    slack_id: U0ANNA0001\n"),
-    ("teams_id", '    teams_id: "29:omar"\n', '    teams_id: "29:anna"\n'),
+    ("ids.slack", "    ids: {slack: U0BRAM0001}\n", "    ids: {slack: U0ANNA0001}\n"),
+    ("ids.teams", '    ids: {teams: "29:omar"}\n', '    ids: {teams: "29:anna"}\n'),
     ("email", "    roles: [care_coordinator]\n",
      "    roles: [care_coordinator]\n    email: R.Meijer@Vlinderschool.example\n"),
 ])
@@ -298,4 +318,4 @@ def test_a_key_given_twice_is_an_error_not_the_last_one_silently():
 
 
 def test_e_mail_addresses_match_whatever_their_case(school):
-    assert school.by_platform_id("email", "R.MEIJER@vlinderschool.example").id == "rmeijer"
+    assert school.by_email("R.MEIJER@vlinderschool.example").id == "rmeijer"

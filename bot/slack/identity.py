@@ -1,6 +1,6 @@
-"""Slack users ↔ the school's people: by `slack_id` in the config, or by e-mail address.
+"""Slack users ↔ the school's people: by `ids: {slack: …}` in the config, or by e-mail address.
 
-A person with an `email` but no `slack_id` is found through the Web API (`users.info` for someone who
+A person with an `email` but no Slack id is found through the Web API (`users.info` for someone who
 writes to the bot, `users.lookupByEmail` to write to someone); the answers are remembered in memory,
 which is only a cache: the config stays the source of truth.
 """
@@ -24,7 +24,7 @@ class People:
         self._lock = threading.Lock()
         self._by_user: dict[str, str] = {}  # Slack user id → person id
         self._by_person: dict[str, str] = {}  # person id → Slack user id
-        self._by_email = any(p.email and not p.slack_id for p in school.people)
+        self._by_email = any(p.email and not p.id_on("slack") for p in school.people)
 
     def person(self, user_id: str | None, client: WebClient | None = None) -> Person | None:
         """The school's person for a Slack user id, or None: someone the bot must refuse."""
@@ -37,8 +37,8 @@ class People:
             if user_id in self._by_user:
                 return self.school.person(self._by_user[user_id])
         email = self._call(client.users_info, ("user", "profile", "email"), user=user_id)
-        person = self.school.by_platform_id("email", email) if email else None
-        person = person if person is not None and not person.slack_id else None
+        person = self.school.by_email(email)
+        person = person if person is not None and not person.id_on("slack") else None
         if person is not None:  # only what was found is remembered: a failed look-up is tried again
             with self._lock:
                 self._by_user[user_id] = person.id
@@ -46,8 +46,8 @@ class People:
 
     def user_id(self, person: Person, client: WebClient) -> str | None:
         """Where to write to a person: their configured Slack id, or the one their e-mail address has."""
-        if person.slack_id or not person.email:
-            return person.slack_id
+        if person.id_on("slack") or not person.email:
+            return person.id_on("slack")
         with self._lock:
             if person.id in self._by_person:
                 return self._by_person[person.id]

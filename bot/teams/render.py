@@ -64,12 +64,12 @@ def mentions(message: Message, school: SchoolConfig) -> tuple[str, list[dict[str
     parts, entities = [], []
     for person in filter(None, map(school.person, message.mentions)):
         name = neutralise(person.name)
-        if not person.teams_id:
+        if not person.id_on("teams"):
             parts.append(name)
             continue
         tag = f"<at>{name}</at>"
         parts.append(tag)
-        entities.append({"type": "mention", "text": tag, "mentioned": {"id": person.teams_id, "name": name}})
+        entities.append({"type": "mention", "text": tag, "mentioned": {"id": person.id_on("teams"), "name": name}})
     return " ".join(parts), entities
 
 

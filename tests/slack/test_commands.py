@@ -56,7 +56,7 @@ def test_people_without_a_slack_id_are_found_by_their_e_mail_address(wired, fake
     data = wired.app.school.model_dump()
     for person in data["people"]:
         if person["id"] == "jdevries":
-            person.update(slack_id=None, email="jdevries@school.nl")
+            person.update(ids={}, email="jdevries@school.nl")
     mapping = People(SchoolConfig.model_validate(data))
     fake_slack.emails["U0NEWMAIL1"] = "jdevries@school.nl"
     client = WebClient(token="xoxb-test", base_url=fake_slack.url)
