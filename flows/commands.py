@@ -13,6 +13,7 @@ from flows.effects import BOT
 from flows.engine import MAX_NOTE, advance, checkin_note, resume, transition
 from flows.model import CHECKIN, Case, Reminder, new_case_id, normalise_case_id
 from flows.protocol import CLOSED, Trigger
+from flows.protocol_spec import ReminderKind
 from flows.questions import Numbered, agreement_question, find, next_question, visible
 from flows.turn import Outcome, Turn, ask, pending_for, refuse, set_pending, switch_to
 
@@ -229,7 +230,7 @@ def _snooze(turn: Turn, case: Case, _: str) -> Outcome:
         return Outcome().say(content.msg("snooze_evaluation", weeks=school.evaluation_weeks), case)
     due = school.calendar.add_school_days(turn.now, school.snooze_days, school.zone())
     outcome = Outcome()
-    outcome.effects.reminders.append(Reminder(case.id, "checkin", due, case.state))
+    outcome.effects.reminders.append(Reminder(case.id, ReminderKind.CHECKIN, due, case.state))
     outcome.event(case, turn, "snoozed", until=due.isoformat())
     outcome.say(content.msg("snoozed", date=render.day(content, school, due)), case)
     pending = pending_for(turn)

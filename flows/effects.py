@@ -14,7 +14,7 @@ from flows.content import Content
 from flows.messages import Message, Outgoing
 from flows.model import Case, Event, Reminder
 from flows.protocol import CLOSED, Transition, Trigger
-from flows.protocol_spec import Entry, Notice
+from flows.protocol_spec import Entry, Notice, ReminderKind
 from flows.questions import visible
 from flows.school import Person, Role, SchoolConfig
 
@@ -134,16 +134,15 @@ def _reminders(case: Case, kinds: tuple[str, ...], school: SchoolConfig, now: da
     inside the four weeks moves the evaluation)."""
     calendar, zone = school.calendar, school.zone()
     out = []
-    for kind in kinds:
-        if kind == "nudge":
-            out.append(Reminder(case.id, "nudge", calendar.add_school_days(now, school.nudge_days, zone), case.state))
-        elif kind == "evaluation":
-            case.evaluation_due = calendar.next_open(calendar.add_school_weeks(now, school.evaluation_weeks, zone),
-                                                     zone)
-            out.append(Reminder(case.id, "evaluation", case.evaluation_due, case.state))
+    for kind in map(ReminderKind, kinds):
+        if kind is ReminderKind.NUDGE:
+            due = calendar.add_school_days(now, school.nudge_days, zone)
+        elif kind is ReminderKind.EVALUATION:
+            due = case.evaluation_due = calendar.next_open(
+                calendar.add_school_weeks(now, school.evaluation_weeks, zone), zone)
         else:
-            checkin = calendar.next_open(now + timedelta(days=school.checkin_days), zone)
-            out.append(Reminder(case.id, "checkin", checkin, case.state))
+            due = calendar.next_open(now + timedelta(days=school.checkin_days), zone)
+        out.append(Reminder(case.id, kind, due, case.state))
     return out
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from flows.protocol_spec import CLOSED
+from flows.protocol_spec import CLOSED, ReminderKind
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
@@ -137,9 +137,9 @@ class AuditRecord:
 class Reminder:
     """Something the bot must bring up later; one per case and kind."""
 
-    def __init__(self, case_id: str, kind: str, due_at: datetime, for_state: str) -> None:
+    def __init__(self, case_id: str, kind: ReminderKind, due_at: datetime, for_state: str) -> None:
         self.case_id = case_id
-        self.kind = kind
+        self.kind = kind  # read back from storage as its plain value, which equals the member
         self.due_at = due_at
         self.for_state = for_state
         self.status = "pending"

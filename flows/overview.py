@@ -12,7 +12,7 @@ from flows.content import Content
 from flows.messages import Message
 from flows.model import Case
 from flows.protocol import CLOSED
-from flows.questions import next_question, required_open
+from flows.questions import EVALUATION, next_question, required_open
 from flows.school import Person, SchoolConfig
 
 
@@ -52,7 +52,7 @@ def overview_message(visible: list[Case], failed: list[Any], person: Person, sch
 
 def _line(case: Case, person: Person, school: SchoolConfig, content: Content, now: datetime) -> str:
     numbered = next_question(case, content, now)
-    if numbered is not None and numbered.question.id != "evaluation":
+    if numbered is not None and numbered.question.id != EVALUATION.id:
         step = f"{numbered.number}. {content.texts.questions[numbered.question.id].label}"
     elif case.evaluation_due is not None:
         step = content.msg("deadline_evaluation", date=render.day(content, school, case.evaluation_due))

@@ -3,7 +3,7 @@ websites, states with what entering them brings, transitions. Validated on load.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -12,7 +12,17 @@ AnswerKind = Literal["task", "yes_no", "text", "students", "date", "choice", "ag
 Condition = dict[str, str | tuple[str, ...]]
 Kind = Literal["phase", "monitoring", "closed"]
 Guard = Literal["steps_done", "still_bullying", "has_reason", "agreements_made"]
-ReminderKind = Literal["nudge", "evaluation", "checkin"]
+Scheduled = Literal["nudge", "evaluation", "checkin"]  # the reminders entering a state may bring
+
+
+class ReminderKind(StrEnum):
+    """What a reminder is about; stored by its value."""
+    NUDGE = "nudge"  # steps of the phase still open
+    EVALUATION = "evaluation"  # the evaluation after the monitoring weeks
+    CHECKIN = "checkin"  # "hoe gaat het?" during monitoring
+    ESCALATION = "escalation"  # the evaluation went unanswered: the coordinator is told (never scheduled by a protocol)
+
+
 # Whom a post names or a message goes to: the case's department's school leader and social-safety team,
 # or everyone with a role in the school config.
 Audience = Literal["school_leader", "safety_team", "anti_bullying_coordinator", "care_coordinator",
@@ -123,7 +133,7 @@ class StateSpec(Strict):
     kind: Kind
     # Where `afspraak` adds an agreement in this state (an `agreement` question of this or an earlier phase).
     agreements: str | None = None
-    reminders: tuple[ReminderKind, ...] = ()
+    reminders: tuple[Scheduled, ...] = ()
     on_enter: Entry = Entry()
     by_incident: Entry | None = None  # instead of on_enter when a severe incident brought the case here
     incident_here: InPlace | None = None

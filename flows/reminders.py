@@ -14,7 +14,8 @@ from flows.content import Content
 from flows.messages import Choice, Message
 from flows.model import CHECKIN, Case, Conversation, Event, OutboxMessage, Pending, Reminder
 from flows.ports import UnitOfWork
-from flows.questions import required_open
+from flows.protocol_spec import ReminderKind
+from flows.questions import EVALUATION, required_open
 from flows.school import Role
 from flows.services import App, changes
 
@@ -70,7 +71,7 @@ def _fire(app: App, batch: _Batch, reminder: Reminder, case: Case | None, now: d
     if case is None or mentor is None or case.state != reminder.for_state:
         reminder.status = "obsolete"  # the case moved on or was closed: nothing to remind of
         return 0
-    if reminder.kind == "escalation":
+    if reminder.kind == ReminderKind.ESCALATION:
         return _escalate(app, batch, reminder, case, now)
     conversation = batch.conversation(mentor.id)
     message = _message(app, reminder, case, app.content(mentor, conversation), now)
@@ -102,14 +103,14 @@ def _now_asked(batch: _Batch, person_id: str, case: Case, question_id: str, now:
 
 def _message(app: App, reminder: Reminder, case: Case, content: Content, now: datetime) -> Message | None:
     label = render.label(case)
-    if reminder.kind == "evaluation":
+    if reminder.kind == ReminderKind.EVALUATION:
         evaluation = content.protocol.states[case.state].evaluation
         key = evaluation.reminder if evaluation else "reminder_evaluation"
         answers = content.texts.answers
         return Message(text=content.msg(key, case=label, weeks=app.school.evaluation_weeks), case_id=case.id,
-                       question_id="evaluation",
+                       question_id=EVALUATION.id,
                        choices=(Choice(label=answers["yes"], value="1"), Choice(label=answers["no"], value="2")))
-    if reminder.kind == "checkin":
+    if reminder.kind == ReminderKind.CHECKIN:
         if case.evaluation_due is not None and case.evaluation_due <= now:
             return None  # the evaluation itself is due: no check-in beside it
         return Message(text=content.msg("reminder_checkin", case=label, days=app.school.snooze_days),
@@ -127,15 +128,15 @@ def _follow_up(app: App, batch: _Batch, reminder: Reminder, case: Case, now: dat
     evaluation escalates to the coordinator. Each counts from now: after downtime, one reminder."""
     school, zone = app.school, app.school.zone()
     reminder.status = "sent"
-    if reminder.kind == "checkin":
+    if reminder.kind == ReminderKind.CHECKIN:
         following = school.calendar.next_open(now + timedelta(days=school.checkin_days), zone)
         if case.evaluation_due is not None and following < case.evaluation_due:
             reminder.due_at, reminder.status = following, "pending"
-    elif reminder.kind == "nudge" and required_open(case, app.content(None)):
+    elif reminder.kind == ReminderKind.NUDGE and required_open(case, app.content(None)):
         reminder.due_at, reminder.status = school.calendar.add_school_days(now, school.nudge_days, zone), "pending"
-    elif reminder.kind == "evaluation":
+    elif reminder.kind == ReminderKind.EVALUATION:
         due = school.calendar.add_school_days(now, school.escalation_days, zone)
-        batch.follow_ups.append(Reminder(case.id, "escalation", due, reminder.for_state))
+        batch.follow_ups.append(Reminder(case.id, ReminderKind.ESCALATION, due, reminder.for_state))
 
 
 def _escalate(app: App, batch: _Batch, reminder: Reminder, case: Case, now: datetime) -> int:
@@ -149,7 +150,7 @@ def _escalate(app: App, batch: _Batch, reminder: Reminder, case: Case, now: date
                            days=app.school.escalation_days,
                            date=render.day(content, app.school, case.evaluation_due))
         message = Message(text=text, case_id=case.id)
-        batch.outbox.append(OutboxMessage(case.id, "dm", coordinator.id, "escalation",
+        batch.outbox.append(OutboxMessage(case.id, "dm", coordinator.id, ReminderKind.ESCALATION,
                                           message.model_dump(mode="json"), now))
         queued += 1
     batch.events.append(Event(case.id, now, BOT, "escalated", {"to": [p.id for p in app.school.with_role(

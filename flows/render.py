@@ -15,7 +15,7 @@ from flows.content import Content
 from flows.messages import Choice, Message
 from flows.model import Case
 from flows.protocol import CLOSED
-from flows.questions import Numbered, is_done, next_question, required_open, visible
+from flows.questions import EVALUATION, Numbered, is_done, next_question, required_open, visible
 from flows.school import Role, SchoolConfig
 
 
@@ -51,7 +51,7 @@ def question(case: Case, content: Content, school: SchoolConfig, numbered: Numbe
         if part in (None, "what"):
             prompt = f"{content.texts.questions[q.id].prompt}\n{prompt}"
         return Message(text=prompt, case_id=case.id, question_id=q.id)
-    if q.id == "evaluation":
+    if q.id == EVALUATION.id:
         evaluation = content.protocol.states[case.state].evaluation
         text = content.msg(evaluation.question if evaluation else "evaluation_question", case=case.id,
                            weeks=school.evaluation_weeks)
