@@ -121,6 +121,19 @@ def agreement_part(turn: Turn, case: Case, pending: Pending, text: str) -> Outco
     return advance(turn, case, outcome)
 
 
+def rest_of_agreement(turn: Turn, case: Case, parts: dict[str, str]) -> Outcome:
+    """The parts after the first given at once (a form), as if typed one by one: the last reply stands."""
+    outcome = Outcome()
+    for part in AGREEMENT_PARTS[1:]:
+        pending = turn.conversation.pending
+        if pending is None or pending.case_id != case.id or pending.part != part:
+            break
+        step = agreement_part(turn, case, pending, parts.get(part, ""))
+        outcome.merge(step)
+        outcome.replies = step.replies
+    return outcome
+
+
 def checkin_note(turn: Turn, case: Case, note: str) -> Outcome:
     """A short check-in conversation, noted on the case's timeline."""
     content = turn.content

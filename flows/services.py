@@ -14,7 +14,7 @@ from flows.access import can_view
 from flows.answers import MAX_MESSAGE, Invalid, parse_agreement_part
 from flows.commands import run_command as run
 from flows.content import Content
-from flows.engine import AGREEMENT_PARTS, agreement_part
+from flows.engine import AGREEMENT_PARTS, rest_of_agreement
 from flows.messages import Message
 from flows.model import REPLY, AuditRecord, Conversation, OutboxMessage
 from flows.ports import Clock, ConcurrentUpdate, UnitOfWork
@@ -283,7 +283,7 @@ def start_case(app: App, person_id: str, answers: dict[str, str], dedupe_key: st
             if case.answer(question_id) is None:
                 errors[question_id] = step.replies[0].text if step.replies else "?"
                 continue
-            _merge(outcome, step)
+            outcome.merge(step)
             last = step.replies
         if errors:
             outcome.discarded = True
@@ -311,10 +311,8 @@ def add_agreement(app: App, person_id: str, case_id: str, question_id: str, part
         pending = turn.conversation.pending
         if turn.case is None or pending is None or pending.case_id != case_id or pending.part != AGREEMENT_PARTS[1]:
             return outcome  # no access, or not a question for agreements now: the reply says so
-        for part in AGREEMENT_PARTS[1:]:
-            step = agreement_part(turn, turn.case, turn.conversation.pending, parts[part])
-            _merge(outcome, step)
-            outcome.replies = step.replies
+        rest = rest_of_agreement(turn, turn.case, parts)
+        outcome.merge(rest).replies = rest.replies  # the last part's reply says what was stored
         return outcome
 
     replies = _turn(app, person_id, max(map(len, parts.values()), default=0), steps, dedupe_key,
@@ -335,14 +333,6 @@ def overview(app: App, person_id: str) -> Message:
         uow.audit.add(AuditRecord(now, person.id, "overview", None, {"cases": shown}))
         uow.commit()
     return message
-
-
-def _merge(outcome: Outcome, step: Outcome) -> None:
-    outcome.effects.events += step.effects.events
-    outcome.effects.outgoing += step.effects.outgoing
-    outcome.effects.reminders += step.effects.reminders
-    outcome.effects.cancel_reminders = outcome.effects.cancel_reminders or step.effects.cancel_reminders
-    outcome.changed = outcome.changed or step.changed
 
 
 def refuse_outsider(app: App, platform: str, place: str) -> Message:
