@@ -80,7 +80,7 @@ def grow(url: str, sizes: list[int], requests: int, mentors: int, tmp: Path) -> 
             seed(engine, seeded, size)
             seeded = size
             wired = build(school, url, SystemClock(), migrate=False)
-            times[size], _, _ = measure(wired, fake, requests, mentors, bare=False)
+            times[size] = measure(wired, fake, requests, mentors, bare=False)[0].wall
             wired.engine.dispose()
     engine.dispose()
     return times

@@ -116,7 +116,7 @@ def calibrate(school: Path, tmp: Path, mentor_index: int) -> Walk:
     with FakeSlack() as fake:
         wired = build(school, f"sqlite:///{tmp / 'calibration.db'}", SystemClock())
         bolt = our_bolt(wired, fake.url)
-        fake.idle = bolt.listener_runner.listener_executor.idle  # wait for the lazy listeners, not for silence
+        fake.idle = bolt.listener_runner.listener_executor.idle  # wait for the sender threads, not for silence
         from bot.settings import SlackSettings
         from bot.slack.app import build as build_slack
 

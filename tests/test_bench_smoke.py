@@ -30,7 +30,7 @@ def _run(*args: str) -> str:
 @pytest.mark.slow
 def test_slack_step_benchmark_runs_on_a_tiny_size():
     out = _run("bench/slack_step.py", "--requests", "10", "--mentors", "5")
-    assert "| Slack step in process, median |" in out and "(bare Bolt)" in out
+    assert "| Slack click in process, CPU with the posting after the ack, median |" in out and "(bare Bolt)" in out
 
 
 @pytest.mark.slow

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from slack_bolt import App as BoltApp
 from slack_bolt.error import BoltError
@@ -18,9 +15,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.settings import NotConfigured, SlackSettings
 from bot.slack.client import web_client
+from bot.slack.identity import People
 from bot.slack.listeners import register
 from bot.slack.notify import SlackNotifier
-from bot.slack.identity import People
+from bot.slack.senders import Senders
 from bot.slack.workspace import before_authorize
 from bot.wiring import Wired
 
@@ -29,44 +27,13 @@ from bot.wiring import Wired
 QUIET = ("slack_bolt", "slack_sdk")
 
 
-class ListenerThreads(ThreadPoolExecutor):
-    """Where Bolt runs the lazy listeners (what talks to Slack after the ack: replies, views), counting
-    what is queued or running, so that a stopping server, and a test, can wait until all of it is done."""
-
-    def __init__(self, max_workers: int = 5) -> None:  # Bolt's own default
-        super().__init__(max_workers=max_workers, thread_name_prefix="pestbot-slack")
-        self._busy = 0
-        self._changed = threading.Condition()
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        with self._changed:
-            self._busy += 1
-        try:
-            future = super().submit(fn, *args, **kwargs)
-        except BaseException:
-            self._finished(None)
-            raise
-        future.add_done_callback(self._finished)
-        return future
-
-    def _finished(self, _: Future | None) -> None:
-        with self._changed:
-            self._busy -= 1
-            self._changed.notify_all()
-
-    def idle(self, timeout: float) -> bool:
-        """Wait until no listener is queued or running; False when `timeout` seconds were not enough."""
-        with self._changed:
-            return self._changed.wait_for(lambda: self._busy == 0, timeout)
-
-
 @dataclass
 class SlackBot:
     bolt: BoltApp
     people: People
     notifier: SlackNotifier
     oauth: bool = False
-    threads: ListenerThreads = field(default_factory=ListenerThreads)
+    threads: Senders = field(default_factory=Senders)
 
 
 def quiet_loggers() -> logging.Logger:
@@ -90,7 +57,7 @@ def build(wired: Wired, settings: SlackSettings, socket_mode: bool = False) -> S
         raise NotConfigured("safety_channel.slack_channel ontbreekt in de schoolconfig: zonder kan Pestbot het "
                             "sociale-veiligheidsteam in Slack niet bereiken (elk bericht zou blijven wachten). Zet "
                             "het id van het besloten kanaal (C…).")
-    threads = ListenerThreads()
+    threads = Senders()
     common = {"process_before_response": True, "logger": logger, "before_authorize": before_authorize(wired.app),
               "listener_executor": threads}
     client: Callable[[], WebClient | None]
@@ -109,7 +76,7 @@ def build(wired: Wired, settings: SlackSettings, socket_mode: bool = False) -> S
         except (BoltError, SlackApiError, OSError) as exc:
             raise NotConfigured(unusable_token(exc, settings)) from None
         client = lambda: web
-    register(bolt, wired.app, people)
+    register(bolt, wired.app, people, threads)
     return SlackBot(bolt, people, SlackNotifier(wired.app, people, client), oauth_enabled(settings), threads)
 
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import re
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_bolt import App as BoltApp
 from slack_sdk import WebClient
 
 from bot.slack import views
 from bot.slack.identity import People
 from bot.slack.notify import reply_address
-from bot.slack.replies import POSTS, content_for, deliver, hand_over, refusal, rendered, string, unescape
+from bot.slack.replies import AfterAck, content_for, deliver, hand_over, refusal, rendered, string, unescape
+from bot.slack.senders import Senders
 from flows.messages import Message
 from flows.receipts import say_once
 from flows.services import App, handle_message, overview
@@ -41,34 +42,36 @@ def is_file(event: dict) -> bool:
     return _from_person(event) and event.get("subtype") == "file_share"
 
 
-def register(bolt: BoltApp, app: App, people: People) -> None:
-    def typed(ack: Ack, body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
+def register(bolt: BoltApp, app: App, people: People, senders: Senders) -> None:
+    def typed(ack: Ack, body: dict, event: dict, client: WebClient) -> None:
         person = people.person(event.get("user"), client)
         text = unescape(string(event.get("text")))
         target = reply_address(string(event.get("user")), string(event.get("channel")))
         replies = (handle_message(app, person.id, text, dedupe_key=f"event:{body.get('event_id')}", reply_to=target)
                    if person else refusal(app))
-        hand_over(app, context, replies, person.id if person else None, target)
+        after = hand_over(app, replies, person.id if person else None, target)
         ack()  # only now: the turn (and its replies) is committed
+        senders.after_ack(string(event.get("user")), lambda: reply_in_channel(event, client, after))
 
-    def file(ack: Ack, body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
+    def file(ack: Ack, body: dict, event: dict, client: WebClient) -> None:
         person = people.person(event.get("user"), client)
         target = reply_address(string(event.get("user")), string(event.get("channel")))
         if person is None:
-            context[POSTS] = rendered(app, refusal(app), None)
+            after = AfterAck(posts=rendered(app, refusal(app), None))
         else:  # said once per delivery, also when Slack retries or the process dies before saying it
             message = Message(text=content_for(app, person.id).msg("file_not_kept"))
-            hand_over(app, context, say_once(app, f"event:{body.get('event_id')}", person.id, message, target),
-                      person.id, target)
+            after = hand_over(app, say_once(app, f"event:{body.get('event_id')}", person.id, message, target),
+                              person.id, target)
         ack()
+        senders.after_ack(string(event.get("user")), lambda: reply_in_channel(event, client, after))
 
-    def reply_in_channel(event: dict, client: WebClient, context: BoltContext) -> None:
-        for args in context.get(POSTS) or []:
+    def reply_in_channel(event: dict, client: WebClient, after: AfterAck) -> None:
+        for args in after.posts:
             client.chat_postMessage(channel=event["channel"], unfurl_links=False, **args)
-        deliver(app, context, client)
+        deliver(app, after, client)
 
-    bolt.event("message", matchers=[is_typed])(ack=typed, lazy=[reply_in_channel])
-    bolt.event("message", matchers=[is_file])(ack=file, lazy=[reply_in_channel])
+    bolt.event("message", matchers=[is_typed])(typed)
+    bolt.event("message", matchers=[is_file])(file)
 
     def home(event: dict, client: WebClient) -> None:
         person = people.person(event.get("user"), client)
@@ -76,12 +79,16 @@ def register(bolt: BoltApp, app: App, people: People) -> None:
         client.views_publish(user_id=event["user"], view=views.home(content_for(app, person.id if person else None),
                                                                   message))
 
+    def home_opened(ack: Ack, event: dict, client: WebClient) -> None:
+        ack()  # the Home tab is drawn after the ack: the overview reads every case the person may see
+        senders.after_ack(event["user"], lambda: home(event, client))
+
     bolt.event("app_home_opened", matchers=[lambda event: event.get("tab", "home") == "home"
-                                            and isinstance(event.get("user"), str)])(ack=_ignore, lazy=[home])
+                                            and isinstance(event.get("user"), str)])(home_opened)
     # Registered last: Bolt runs the first listener that matches, so these only take what nothing above took.
-    bolt.event(re.compile(".*"))(ack=_ignore, lazy=[])
-    bolt.view_closed(re.compile(".*"))(ack=_ignore, lazy=[])
-    bolt.action(re.compile(".*"))(ack=_ignore, lazy=[])
+    bolt.event(re.compile(".*"))(_ignore)
+    bolt.view_closed(re.compile(".*"))(_ignore)
+    bolt.action(re.compile(".*"))(_ignore)
 
 
 def _ignore(ack: Ack) -> None:

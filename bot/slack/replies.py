@@ -1,8 +1,9 @@
 """What every listener shares: the person's words, their replies rendered for Slack, the refusal for a
-stranger, and the keys that hand work from a listener's ack function to its lazy one."""
+stranger, and what a listener hands to its sender thread after the ack."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
@@ -14,10 +15,15 @@ from flows.delivery import deliver_replies
 from flows.messages import Message
 from flows.services import App, content_of
 
-POSTS = "pestbot_posts"  # context keys handed from the ack function to the lazy one (deep-copied by Bolt)
-VIEW = "pestbot_view"
-UPDATE = "pestbot_update"  # what a clicked message becomes (bot/slack/clicked.py)
-DELIVER = "pestbot_deliver"  # the reply address whose queued replies the lazy function delivers
+
+@dataclass
+class AfterAck:
+    """What a listener leaves for its sender thread (bot/slack/senders.py) once it has acked."""
+
+    posts: list[dict] = field(default_factory=list)  # replies of a turn that stored nothing, rendered
+    deliver_to: str | None = None  # the reply address whose replies the turn queued in the outbox
+    view: dict | None = None  # a form to open (`views.open`)
+    update: dict | None = None  # what a clicked message becomes (bot/slack/clicked.py)
 
 
 def string(value: Any) -> str:
@@ -52,19 +58,18 @@ def refusal(app: App) -> list[Message]:
     return [Message(text=app.content(None).msg("unknown_person"))]
 
 
-def hand_over(app: App, context: Any, replies: list[Message], person_id: str | None, target: str) -> None:
-    """From the ack function to the lazy one: replies committed with the turn are delivered from the
-    outbox (`DELIVER`), others (nothing was stored) are posted as they are (`POSTS`)."""
+def hand_over(app: App, replies: list[Message], person_id: str | None, target: str) -> AfterAck:
+    """Replies committed with the turn are delivered from the outbox; others (nothing was stored) are posted
+    as they are."""
     if getattr(replies, "queued", False):
-        context[DELIVER] = target
-    else:
-        context[POSTS] = rendered(app, replies, person_id)
+        return AfterAck(deliver_to=target)
+    return AfterAck(posts=rendered(app, replies, person_id))
 
 
-def deliver(app: App, context: Any, client: WebClient) -> None:
-    """In the lazy function: the turn's queued replies (and any an earlier, dead request left for the same
-    conversation), in order, marked sent or failed in the outbox."""
-    target = context.get(DELIVER)
+def deliver(app: App, after: AfterAck, client: WebClient) -> None:
+    """The turn's queued replies (and any an earlier, dead request left for the same conversation), in
+    order, marked sent or failed in the outbox."""
+    target = after.deliver_to
     if target:
         # Tagged like the worker's sends (`slack:ts+ts`), so that the retention purge knows the platform.
         deliver_replies(app, target, lambda replies: f"slack:{post_turn(client, target, replies, app)}")

@@ -209,7 +209,7 @@ class FakeSlack:
                     break
                 if self.count() > before:
                     return
-                time.sleep(0.005)  # the ack came back before its lazy listener was queued: look again
+                time.sleep(0.005)  # the ack came back before its work was handed to a sender: look again
             raise AssertionError(f"no Slack API call within {timeout}s ({self.count() - before} new)")
         while time.monotonic() < deadline:
             with self._lock:

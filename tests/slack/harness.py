@@ -56,7 +56,7 @@ class Server:
         teams = TeamsSettings(app_id="", app_password="", insecure_dev=False)
         self.web_app = create_web_app(self.wired, ServerSettings(), self.settings, teams, run_worker=False)
         self.notifier = self.web_app[NOTIFIER]
-        self.fake.idle = self.web_app[SLACK_BOT].threads.idle  # settle waits for Bolt's lazy listeners
+        self.fake.idle = self.web_app[SLACK_BOT].threads.idle  # settle waits for the sender threads (what goes to Slack after the ack)
         self.runner = web.AppRunner(self.web_app)
 
         async def start() -> int:

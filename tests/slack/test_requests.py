@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 import pytest
@@ -93,6 +94,23 @@ def test_the_ack_comes_at_once_when_the_slack_api_is_slow(slack):
     slack.fake.delays.clear()
     slack.fake.settle(slack.fake.count(), timeout=5, quiet=0.3)  # the replies still arrive, after the ack
     assert len(slack.fake.posts()) >= 3
+
+
+def test_one_persons_replies_come_in_the_order_they_typed_while_others_go_beside_them(slack):
+    """Each message is acked at once and answered after the ack; a slow Slack API must not let a later
+    message's answer overtake an earlier one of the same person (each "te lang" reply names its length)."""
+    slack.fake.delays["chat.postMessage"] = 0.05
+    before = slack.fake.count()
+    lengths = {"U0MENTOR01": range(4001, 4009), "U0MENTOR02": range(4101, 4109)}
+    for first, second in zip(*lengths.values()):
+        assert slack.dm("U0MENTOR01", "x" * first).status == 200
+        assert slack.dm("U0MENTOR02", "y" * second).status == 200
+    slack.fake.settle(before, timeout=10)
+    slack.fake.delays.clear()
+    for user, sent in lengths.items():
+        said = [re.search(r"\((\d+) tekens", c.params["text"]) for c in slack.fake.calls[before:]
+                if c.method == "chat.postMessage" and c.params["channel"] == "D" + user[1:]]
+        assert [int(m.group(1)) for m in said if m] == list(sent)
 
 
 def test_an_unknown_slack_user_gets_a_polite_refusal_and_nothing_is_stored(slack):

@@ -46,7 +46,7 @@ def test_every_request_from_another_workspace_is_refused_before_anyone_is_looked
         assert reply.status == 200 and "andere school" in reply.body and "Jan" not in reply.body
         assert server.dm("U0IMPOSTOR", "nieuw").status == 200
         assert server.click("U0IMPOSTOR", {"action_id": "choice:1", "value": "X:department:1"}).status == 200
-        time.sleep(0.5)  # a lazy listener would have called by now
+        time.sleep(0.5)  # a sender thread would have called by now
         assert fake_slack.calls[before:] == []  # no users.info, no post: nothing about the school reached them
         assert stored(wired.engine) == nothing
         assert audit(wired.engine).count(("outsider", "outsider_refused")) == 3
