@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 
 from bot.slack import clicked, render, views
 from bot.slack import replies as shared
+from bot.slack.client import pooled
 from bot.slack.events import register as register_events
 from bot.slack.identity import People
 from bot.slack.notify import dm_channel, reply_address
@@ -56,6 +57,7 @@ class Listeners:
     # --- /pest --------------------------------------------------------------------------------------
     def pest(self, ack: Ack, command: dict, client: WebClient, respond: Any) -> None:
         """Answered in the ack; only a form to open, or replies beyond the first message, go after it."""
+        client = pooled(client)  # replies and look-ups over the kept connections
         person = self.people.person(command.get("user_id"), client)
         content = self.content_for(person.id if person else None)  # the language the person chose
         word, _, _rest = unescape(string(command.get("text"))).strip().partition(" ")
@@ -96,6 +98,7 @@ class Listeners:
         return f"action:{body.get('user', {}).get('id')}:{action.get('action_ts')}"
 
     def choice(self, ack: Ack, body: dict, action: dict, client: WebClient, respond: Any) -> None:
+        client = pooled(client)  # replies and look-ups over the kept connections
         person = self.people.person(body.get("user", {}).get("id"), client)
         parsed = render.parse_choice(string(action.get("value")))
         target = reply_address(string(body.get("user", {}).get("id")), string((body.get("channel") or {}).get("id")))
@@ -129,6 +132,7 @@ class Listeners:
             self.reply_to_click(body, client, respond, after)
 
     def agreement_form(self, ack: Ack, body: dict, action: dict, client: WebClient, respond: Any) -> None:
+        client = pooled(client)  # replies and look-ups over the kept connections
         ack()
         person = self.people.person(body.get("user", {}).get("id"), client)
         parsed = render.parse_choice(string(action.get("value")))
@@ -139,6 +143,7 @@ class Listeners:
         self._later(body.get("user", {}).get("id"), lambda: self.open_view(body, client, respond, after))
 
     def details(self, ack: Ack, body: dict, action: dict, client: WebClient, respond: Any) -> None:
+        client = pooled(client)  # replies and look-ups over the kept connections
         person = self.people.person(body.get("user", {}).get("id"), client)
         after = AfterAck()
         if person is None:
@@ -154,6 +159,7 @@ class Listeners:
 
     # --- modals ---------------------------------------------------------------------------------------
     def submitted(self, ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        client = pooled(client)  # replies and look-ups over the kept connections
         person = self.people.person(body.get("user", {}).get("id"), client)
         blocks = view.get("blocks") if isinstance(view.get("blocks"), list) else []
         first_block = string((blocks[-1] if blocks and isinstance(blocks[-1], dict) else {}).get("block_id"))

@@ -38,6 +38,11 @@ def _alive(connection: socket.socket) -> bool:
         return False
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a real listen backlog: a burst of connections must not be refused (default 5)
+    daemon_threads = True
+
+
 class FakeSlack:
     def __init__(self) -> None:
         self.idle: Callable[[float], bool] | None = None  # the server's "wait until the listeners are done"
@@ -58,9 +63,17 @@ class FakeSlack:
         self._last_ts = 0.0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self.connections = 0  # TCP connections callers opened: a client that keeps its connection opens few
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # as Slack's API: connections stay open for the next request
+
+            def setup(self) -> None:
+                super().setup()
+                with fake._lock:
+                    fake.connections += 1
+
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
@@ -93,7 +106,7 @@ class FakeSlack:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

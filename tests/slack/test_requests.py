@@ -113,6 +113,17 @@ def test_one_persons_replies_come_in_the_order_they_typed_while_others_go_beside
         assert [int(m.group(1)) for m in said if m] == list(sent)
 
 
+def test_replies_reuse_their_connection_to_slack(slack):
+    """slack_sdk's own client opens a connection (in production a TLS handshake) for every call."""
+    calls, connections = slack.fake.count(), slack.fake.connections
+    for text in ("nieuw", "2B", "1", "Anna de Jong", "Bram Smit", "status"):
+        before = slack.fake.count()
+        assert slack.dm(MENTOR, text).status == 200
+        slack.fake.settle(before)
+    assert slack.fake.count() - calls >= 12  # a reply or two per message
+    assert slack.fake.connections - connections <= 2
+
+
 def test_an_unknown_slack_user_gets_a_polite_refusal_and_nothing_is_stored(slack):
     before = slack.fake.count()
     slack.dm("U0STRANGER", "nieuw")
