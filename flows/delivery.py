@@ -116,6 +116,7 @@ def record(app: App, token: str, items: list[OutboxMessage], results: list[str |
     with app.uow() as uow:
         held = {item.id: item for item in uow.outbox.hold(token, [i.id for i in items])}
         done: list[OutboxMessage] = []
+        kept: list[OutboxMessage] = []
         for item, result in zip(items, results):
             row = held.get(item.id)
             if row is None:
@@ -138,10 +139,9 @@ def record(app: App, token: str, items: list[OutboxMessage], results: list[str |
                 _ledger(uow, row, str(result), finished)
                 row.status, row.sent_at, row.platform_message_id = "sent", finished, str(result)[:128]
                 sent += 1
-                if row.kind == REPLY:
-                    done.append(row)
-        if done:
-            uow.outbox.delete(done)
+            (done if row.kind == REPLY and row.status == "sent" else kept).append(row)
+        uow.outbox.save(kept)
+        uow.outbox.delete(done)
         uow.commit()
     return sent
 

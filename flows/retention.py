@@ -218,10 +218,13 @@ def _erase_in(uow: Any, case: Case, patterns: list[re.Pattern[str]], token: str)
         new = substitute(event.data, patterns, token)
         if new != event.data:
             event.data, where["events"] = new, where["events"] + 1
+    changed = []
     for row in uow.outbox.for_case(case.id):
         new = substitute(row.payload, patterns, token)
         if new != row.payload:
             row.payload, where["outbox"] = new, where["outbox"] + 1
+            changed.append(row)
+    uow.outbox.save(changed)
     return where
 
 

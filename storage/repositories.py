@@ -208,21 +208,43 @@ class ReminderRepository:
         return list(self.session.scalars(sa.select(Reminder).where(reminders.c.id.in_(held)).order_by(reminders.c.id)))
 
 
+def _message(row: sa.RowMapping) -> OutboxMessage:
+    """A plain OutboxMessage from its row (the outbox is not mapped by the ORM: Core statements only), with
+    the values as read, so that `save` writes only what changed."""
+    message = OutboxMessage.__new__(OutboxMessage)
+    message.__dict__.update(row)
+    message.__dict__["_read"] = dict(row)
+    return message
+
+
+def _changes(message: OutboxMessage) -> dict[str, Any]:
+    read = message.__dict__.get("_read", {})
+    return {name: getattr(message, name) for name in read if name != "id" and getattr(message, name) != read[name]}
+
+
 class OutboxRepository:
+    """Core statements over plain OutboxMessage objects; a changed row is written back by `save`."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def _select(self, where: Any, limit: int | None = None) -> list[OutboxMessage]:
+        query = sa.select(outbox).where(where).order_by(outbox.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_message(row) for row in self.session.execute(query).mappings()]
+
     def add(self, message: OutboxMessage) -> None:
-        self.session.add(message)
+        values = _rows(outbox, [message])[0]
+        values["failures"] = values.get("failures") or 0
+        message.id = self.session.execute(sa.insert(outbox).values(values).returning(outbox.c.id)).scalar_one()
 
     def add_many(self, messages: list[OutboxMessage]) -> None:
         """Bulk insert for the worker's batches; the rows get their ids in the database only."""
         _insert_rows(self.session, outbox, messages, failures=0)  # type: ignore[arg-type]
 
     def pending(self, now: datetime, limit: int) -> list[OutboxMessage]:
-        query = (sa.select(OutboxMessage).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
-                 .order_by(outbox.c.id).limit(limit))
-        return list(self.session.scalars(query))
+        return self._select(sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now), limit)
 
     def claim(self, now: datetime, lease: timedelta, limit: int) -> tuple[str, list[Claimed]]:
         ready = sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
@@ -234,15 +256,33 @@ class OutboxRepository:
         return claims.claim(self.session, outbox, ready, outbox.c.id, now, lease, 16)
 
     def delete(self, rows: list[OutboxMessage]) -> None:
+        if rows:
+            self.session.execute(sa.delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
+
+    def save(self, rows: list[OutboxMessage]) -> None:
+        """Write back what delivery or an erasure changed in rows read from here: only the changed columns,
+        one executemany per set of changed columns (a payload is encrypted again only when it changed)."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
-            self.session.delete(row)
+            changed = _changes(row)
+            if changed:
+                by_columns.setdefault(tuple(sorted(changed)), []).append({"row_id": row.id, **changed})
+                row.__dict__["_read"] = {**row.__dict__.get("_read", {}), **changed}
+        for columns, values in by_columns.items():
+            statement = sa.update(outbox).where(outbox.c.id == sa.bindparam("row_id")).values(
+                {name: sa.bindparam(name) for name in columns})
+            self.session.execute(statement, values)
 
     def hold(self, token: str, ids: list[int]) -> list[OutboxMessage]:
-        held = claims.hold(self.session, outbox, token, ids)
-        return list(self.session.scalars(sa.select(OutboxMessage).where(outbox.c.id.in_(held)).order_by(outbox.c.id)))
+        """First statement of the transaction that finishes claimed rows: those still ours, locked, read."""
+        if not ids:
+            return []
+        statement = (sa.update(outbox).where(outbox.c.claim_token == token, outbox.c.id.in_(ids))
+                     .values(claim_token=token).returning(*outbox.c))
+        return sorted((_message(row) for row in self.session.execute(statement).mappings()), key=lambda m: m.id)
 
     def load(self, ids: list[int]) -> list[OutboxMessage]:
-        return list(self.session.scalars(sa.select(OutboxMessage).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)))
+        return self._select(outbox.c.id.in_(ids)) if ids else []
 
     def backlog(self) -> tuple[int, int, datetime | None, int]:
         """(pending, of those retrying after a failure, the oldest pending's commit time, gave up): for /metrics."""
@@ -253,12 +293,10 @@ class OutboxRepository:
         return count or 0, retrying or 0, oldest, failed or 0
 
     def failed(self) -> list[OutboxMessage]:
-        return list(self.session.scalars(sa.select(OutboxMessage).where(outbox.c.status == "failed")
-                                         .order_by(outbox.c.id)))
+        return self._select(outbox.c.status == "failed")
 
     def for_case(self, case_id: str) -> list[OutboxMessage]:
-        return list(self.session.scalars(sa.select(OutboxMessage).where(outbox.c.case_id == case_id)
-                                         .order_by(outbox.c.id)))
+        return self._select(outbox.c.case_id == case_id)
 
     def retry(self, ids: list[int] | None, now: datetime) -> int:
         """An operator sends failed messages again: back to pending, their failures forgiven."""

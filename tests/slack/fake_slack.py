@@ -68,6 +68,9 @@ class FakeSlack:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # as Slack's API: connections stay open for the next request
+            # Headers and body go out as two writes: without this, Nagle's algorithm holds the body back until
+            # the caller's delayed ACK (40 ms) on a kept connection, which Slack's servers do not do.
+            disable_nagle_algorithm = True
 
             def setup(self) -> None:
                 super().setup()
