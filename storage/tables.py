@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import registry, relationship
 
-from flows.model import (Agreement, Answer, AuditRecord, Case, CaseMember, Conversation, Event, Pending,
+from flows.model import (Agreement, Answer, AuditRecord, Case, CaseMember, Event, Pending,
                          Reminder)
 from storage.crypto import EncryptedJSON, EncryptedText
 
@@ -279,5 +279,4 @@ def map_domain() -> None:
     })
     mapper_registry.map_imperatively(Event, events)
     mapper_registry.map_imperatively(Reminder, reminders)
-    mapper_registry.map_imperatively(Conversation, conversations)
     _mapped = True

@@ -9,19 +9,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from flows.ports import ConcurrentUpdate
+from storage.conversations import ConversationRepository
+from storage.outbox import OutboxRepository
 from storage.refs import ConversationRefRepository
-from storage.students import StudentRepository
 from storage.repositories import (
     AppStateRepository,
     AuditRepository,
     CaseRepository,
-    ConversationRepository,
     EventRepository,
-    OutboxRepository,
     PostRepository,
     ReceiptRepository,
     ReminderRepository,
 )
+from storage.students import StudentRepository
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class SqlAlchemyUnitOfWork:
 
     def commit(self) -> None:
         try:
+            self.conversations.flush()  # plain objects (Core statements): written before the ORM's flush
             self.session.commit()
         except StaleDataError:
             self.session.rollback()

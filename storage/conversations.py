@@ -1,0 +1,73 @@
+"""Where each person is in their chat, over one session: Core statements over plain Conversation objects."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from flows.model import Conversation
+from storage.tables import conversations
+
+_CONVERSATION = ("active_case_id", "pending", "language", "updated_at")
+
+
+@cache
+def _conversation_select() -> sa.Select:
+    c = conversations.c
+    return sa.select(c.person_id, *(c[name] for name in _CONVERSATION)).where(c.person_id == sa.bindparam("pid"))
+
+
+class ConversationRepository:
+    """Core statements over plain Conversation objects. Within a unit of work one person's conversation is one
+    object; `flush` (at commit) inserts the added ones and writes the changed columns of the others."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._seen: dict[str, Conversation] = {}
+        self._read: dict[str, dict[str, Any]] = {}  # as read, per person: what `flush` compares with
+        self._added: list[Conversation] = []
+
+    def _object(self, row: sa.RowMapping) -> Conversation:
+        person_id = row["person_id"]
+        if person_id not in self._seen:
+            conversation = Conversation.__new__(Conversation)
+            conversation.__dict__.update(row)
+            self._seen[person_id] = conversation
+            self._read[person_id] = {name: row[name] for name in _CONVERSATION}
+        return self._seen[person_id]
+
+    def get(self, person_id: str) -> Conversation | None:
+        if person_id in self._seen:
+            return self._seen[person_id]
+        row = self.session.execute(_conversation_select(), {"pid": person_id}).mappings().first()
+        return self._object(row) if row is not None else None
+
+    def add(self, conversation: Conversation) -> None:
+        self._seen[conversation.person_id] = conversation
+        self._added.append(conversation)
+
+    def all(self) -> list[Conversation]:
+        c = conversations.c
+        query = sa.select(c.person_id, *(c[name] for name in _CONVERSATION)).order_by(c.person_id)
+        return [self._object(row) for row in self.session.execute(query).mappings()]
+
+    def flush(self) -> None:
+        """Insert the added conversations; write what changed in the others (nothing for an unchanged one)."""
+        if self._added:
+            self.session.execute(sa.insert(conversations), [
+                {"person_id": c.person_id, **{name: getattr(c, name) for name in _CONVERSATION}}
+                for c in self._added])
+            for conversation in self._added:
+                self._read[conversation.person_id] = {name: getattr(conversation, name) for name in _CONVERSATION}
+            self._added = []
+        for person_id, read in self._read.items():
+            conversation = self._seen[person_id]
+            changed = {name: getattr(conversation, name) for name in _CONVERSATION
+                       if getattr(conversation, name) != read[name]}
+            if changed:
+                self.session.execute(sa.update(conversations).where(conversations.c.person_id == person_id)
+                                     .values(changed))
+                read.update(changed)

@@ -1,0 +1,115 @@
+"""The outbox over one session: Core statements over plain OutboxMessage objects (the ORM does not map it)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from flows.model import REPLY, OutboxMessage
+from storage import claims
+from storage.claims import Claimed
+from storage.repositories import insert_rows, plain_rows
+from storage.tables import outbox
+
+
+def _message(row: sa.RowMapping) -> OutboxMessage:
+    """A plain OutboxMessage from its row (the outbox is not mapped by the ORM: Core statements only), with
+    the values as read, so that `save` writes only what changed."""
+    message = OutboxMessage.__new__(OutboxMessage)
+    message.__dict__.update(row)
+    message.__dict__["_read"] = dict(row)
+    return message
+
+
+def _changes(message: OutboxMessage) -> dict[str, Any]:
+    read = message.__dict__.get("_read", {})
+    return {name: getattr(message, name) for name in read if name != "id" and getattr(message, name) != read[name]}
+
+
+class OutboxRepository:
+    """Core statements over plain OutboxMessage objects; a changed row is written back by `save`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _select(self, where: Any, limit: int | None = None) -> list[OutboxMessage]:
+        query = sa.select(outbox).where(where).order_by(outbox.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_message(row) for row in self.session.execute(query).mappings()]
+
+    def add(self, message: OutboxMessage) -> None:
+        values = plain_rows(outbox, [message])[0]
+        values["failures"] = values.get("failures") or 0
+        message.id = self.session.execute(sa.insert(outbox).values(values).returning(outbox.c.id)).scalar_one()
+
+    def add_many(self, messages: list[OutboxMessage]) -> None:
+        """Bulk insert for the worker's batches; the rows get their ids in the database only."""
+        insert_rows(self.session, outbox, messages, failures=0)  # type: ignore[arg-type]
+
+    def pending(self, now: datetime, limit: int) -> list[OutboxMessage]:
+        return self._select(sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now), limit)
+
+    def claim(self, now: datetime, lease: timedelta, limit: int) -> tuple[str, list[Claimed]]:
+        ready = sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+        return claims.claim(self.session, outbox, ready, outbox.c.id, now, lease, limit)
+
+    def claim_replies(self, target: str, now: datetime, lease: timedelta) -> tuple[str, list[Claimed]]:
+        """The pending replies to one conversation, whatever their next attempt: its request sends them."""
+        ready = sa.and_(outbox.c.status == "pending", outbox.c.kind == REPLY, outbox.c.target == target)
+        return claims.claim(self.session, outbox, ready, outbox.c.id, now, lease, 16)
+
+    def delete(self, rows: list[OutboxMessage]) -> None:
+        if rows:
+            self.session.execute(sa.delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
+
+    def save(self, rows: list[OutboxMessage]) -> None:
+        """Write back what delivery or an erasure changed in rows read from here: only the changed columns,
+        one executemany per set of changed columns (a payload is encrypted again only when it changed)."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            changed = _changes(row)
+            if changed:
+                by_columns.setdefault(tuple(sorted(changed)), []).append({"row_id": row.id, **changed})
+                row.__dict__["_read"] = {**row.__dict__.get("_read", {}), **changed}
+        for columns, values in by_columns.items():
+            statement = sa.update(outbox).where(outbox.c.id == sa.bindparam("row_id")).values(
+                {name: sa.bindparam(name) for name in columns})
+            self.session.execute(statement, values)
+
+    def hold(self, token: str, ids: list[int]) -> list[OutboxMessage]:
+        """First statement of the transaction that finishes claimed rows: those still ours, locked, read."""
+        if not ids:
+            return []
+        statement = (sa.update(outbox).where(outbox.c.claim_token == token, outbox.c.id.in_(ids))
+                     .values(claim_token=token).returning(*outbox.c))
+        return sorted((_message(row) for row in self.session.execute(statement).mappings()), key=lambda m: m.id)
+
+    def load(self, ids: list[int]) -> list[OutboxMessage]:
+        return self._select(outbox.c.id.in_(ids)) if ids else []
+
+    def backlog(self) -> tuple[int, int, datetime | None, int]:
+        """(pending, of those retrying after a failure, the oldest pending's commit time, gave up): for /metrics."""
+        pending = sa.select(sa.func.count(), sa.func.count().filter(outbox.c.failures > 0),
+                            sa.func.min(outbox.c.created_at)).where(outbox.c.status == "pending")
+        count, retrying, oldest = self.session.execute(pending).one()
+        failed = self.session.scalar(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "failed"))
+        return count or 0, retrying or 0, oldest, failed or 0
+
+    def failed(self) -> list[OutboxMessage]:
+        return self._select(outbox.c.status == "failed")
+
+    def for_case(self, case_id: str) -> list[OutboxMessage]:
+        return self._select(outbox.c.case_id == case_id)
+
+    def retry(self, ids: list[int] | None, now: datetime) -> int:
+        """An operator sends failed messages again: back to pending, their failures forgiven."""
+        stmt = sa.update(outbox).where(outbox.c.status == "failed")
+        if ids is not None:
+            stmt = stmt.where(outbox.c.id.in_(ids))
+        result = self.session.execute(stmt.values(status="pending", failures=0, next_attempt_at=now,
+                                                  claim_token=None, lease_until=None))
+        return result.rowcount
