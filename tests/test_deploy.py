@@ -32,9 +32,7 @@ def cli_commands() -> set[str]:
 def setting_names() -> set[str]:
     names = set()
     for model in (Settings, ServerSettings, SlackSettings, TeamsSettings):
-        prefix = model.model_config.get("env_prefix", "")
-        for name, field in model.model_fields.items():
-            names.add(str(field.validation_alias) if field.validation_alias else f"{prefix}{name}".upper())
+        names |= {model.env_name(name) for name in model.model_fields}
     return names
 
 
