@@ -27,8 +27,7 @@ def env(model: type[T]) -> T:
     try:
         return model()
     except ValidationError as exc:
-        prefix = model.model_config.get("env_prefix", "")
-        wrong = "; ".join(f"{prefix}{'.'.join(map(str, e['loc'])).upper()}={e.get('input')!s:.40} "
+        wrong = "; ".join(f"{model.env_name('.'.join(map(str, e['loc'])))}={e.get('input')!s:.40} "
                           f"({EXPECTED.get(e['type'], e['msg'])})" for e in exc.errors())
         fail(f"Pestbot kan niet starten; een instelling klopt niet: {wrong}")
         raise  # unreachable: fail() exits

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 EXAMPLE_CONFIG = Path(__file__).parent / "data" / "school.example.yaml"
 PO_EXAMPLE_CONFIG = Path(__file__).parent / "data" / "school.po.example.yaml"  # a primary school, protocol po
@@ -99,7 +99,8 @@ class TeamsSettings(EnvSettings):
     app_id: str = ""
     app_password: str = ""
     app_tenant_id: str = ""
-    insecure_dev: bool = False
+    # Also by its variable's name, as the tests and a config dict may give it.
+    insecure_dev: bool = Field(default=False, validation_alias=AliasChoices("insecure_dev", "PESTBOT_TEAMS_INSECURE_DEV"))
 
     @property
     def enabled(self) -> bool:

@@ -86,5 +86,5 @@ def test_run_names_every_benchmark_script():
 def test_install_benchmark_runs_one_install_of_the_console_demo():
     out = _run("bench/install.py", "--rounds", "1", "--only", "now")
     assert "| console demo: install time (venv + pip install) |" in out
-    assert "| console demo: packages installed | 30 |" in out  # the README says 30
+    assert "| console demo: packages installed | 28 |" in out  # the README says 28
 
