@@ -90,17 +90,20 @@ class SlackSettings(EnvSettings):
         return bool(self.signing_secret and (self.bot_token or self.client_id) or self.app_token)
 
 
+INSECURE_DEV = "PESTBOT_TEAMS_INSECURE_DEV"  # Teams without authentication, for local tests only
+
+
 class TeamsSettings(EnvSettings):
     """MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD, MICROSOFT_APP_TENANT_ID; PESTBOT_TEAMS_INSECURE_DEV=1 for local tests."""
 
     env_prefix: ClassVar[str] = "MICROSOFT_"
-    env_names: ClassVar[dict[str, str]] = {"insecure_dev": "PESTBOT_TEAMS_INSECURE_DEV"}
+    env_names: ClassVar[dict[str, str]] = {"insecure_dev": INSECURE_DEV}
 
     app_id: str = ""
     app_password: str = ""
     app_tenant_id: str = ""
     # Also by its variable's name, as the tests and a config dict may give it.
-    insecure_dev: bool = Field(default=False, validation_alias=AliasChoices("insecure_dev", "PESTBOT_TEAMS_INSECURE_DEV"))
+    insecure_dev: bool = Field(default=False, validation_alias=AliasChoices("insecure_dev", INSECURE_DEV))
 
     @property
     def enabled(self) -> bool:

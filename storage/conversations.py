@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from flows.model import Conversation
+from storage.plain import changes, from_row, remember
 from storage.tables import conversations
 
 _CONVERSATION = ("active_case_id", "pending", "language", "updated_at")
@@ -27,16 +27,12 @@ class ConversationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._seen: dict[str, Conversation] = {}
-        self._read: dict[str, dict[str, Any]] = {}  # as read, per person: what `flush` compares with
         self._added: list[Conversation] = []
 
     def _object(self, row: sa.RowMapping) -> Conversation:
         person_id = row["person_id"]
         if person_id not in self._seen:
-            conversation = Conversation.__new__(Conversation)
-            conversation.__dict__.update(row)
-            self._seen[person_id] = conversation
-            self._read[person_id] = {name: row[name] for name in _CONVERSATION}
+            self._seen[person_id] = from_row(Conversation, row)
         return self._seen[person_id]
 
     def get(self, person_id: str) -> Conversation | None:
@@ -56,18 +52,15 @@ class ConversationRepository:
 
     def flush(self) -> None:
         """Insert the added conversations; write what changed in the others (nothing for an unchanged one)."""
-        if self._added:
-            self.session.execute(sa.insert(conversations), [
-                {"person_id": c.person_id, **{name: getattr(c, name) for name in _CONVERSATION}}
-                for c in self._added])
-            for conversation in self._added:
-                self._read[conversation.person_id] = {name: getattr(conversation, name) for name in _CONVERSATION}
-            self._added = []
-        for person_id, read in self._read.items():
-            conversation = self._seen[person_id]
-            changed = {name: getattr(conversation, name) for name in _CONVERSATION
-                       if getattr(conversation, name) != read[name]}
+        added, self._added = self._added, []
+        if added:
+            rows = [{"person_id": c.person_id, **{name: getattr(c, name) for name in _CONVERSATION}} for c in added]
+            self.session.execute(sa.insert(conversations), rows)
+            for conversation, row in zip(added, rows, strict=True):
+                remember(conversation, row)
+        for person_id, conversation in self._seen.items():
+            changed = changes(conversation)
             if changed:
                 self.session.execute(sa.update(conversations).where(conversations.c.person_id == person_id)
                                      .values(changed))
-                read.update(changed)
+                remember(conversation, changed)

@@ -11,22 +11,9 @@ from sqlalchemy.orm import Session
 from flows.model import REPLY, OutboxMessage
 from storage import claims
 from storage.claims import Claimed
+from storage.plain import changes, from_row, remember
 from storage.repositories import insert_rows, plain_rows
 from storage.tables import outbox
-
-
-def _message(row: sa.RowMapping) -> OutboxMessage:
-    """A plain OutboxMessage from its row (the outbox is not mapped by the ORM: Core statements only), with
-    the values as read, so that `save` writes only what changed."""
-    message = OutboxMessage.__new__(OutboxMessage)
-    message.__dict__.update(row)
-    message.__dict__["_read"] = dict(row)
-    return message
-
-
-def _changes(message: OutboxMessage) -> dict[str, Any]:
-    read = message.__dict__.get("_read", {})
-    return {name: getattr(message, name) for name in read if name != "id" and getattr(message, name) != read[name]}
 
 
 class OutboxRepository:
@@ -39,7 +26,7 @@ class OutboxRepository:
         query = sa.select(outbox).where(where).order_by(outbox.c.id)
         if limit is not None:
             query = query.limit(limit)
-        return [_message(row) for row in self.session.execute(query).mappings()]
+        return [from_row(OutboxMessage, row) for row in self.session.execute(query).mappings()]
 
     def add(self, message: OutboxMessage) -> None:
         values = plain_rows(outbox, [message])[0]
@@ -71,10 +58,10 @@ class OutboxRepository:
         one executemany per set of changed columns (a payload is encrypted again only when it changed)."""
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
-            changed = _changes(row)
+            changed = changes(row)
             if changed:
                 by_columns.setdefault(tuple(sorted(changed)), []).append({"row_id": row.id, **changed})
-                row.__dict__["_read"] = {**row.__dict__.get("_read", {}), **changed}
+                remember(row, changed)
         for columns, values in by_columns.items():
             statement = sa.update(outbox).where(outbox.c.id == sa.bindparam("row_id")).values(
                 {name: sa.bindparam(name) for name in columns})
@@ -86,7 +73,7 @@ class OutboxRepository:
             return []
         statement = (sa.update(outbox).where(outbox.c.claim_token == token, outbox.c.id.in_(ids))
                      .values(claim_token=token).returning(*outbox.c))
-        return sorted((_message(row) for row in self.session.execute(statement).mappings()), key=lambda m: m.id)
+        return sorted((from_row(OutboxMessage, row) for row in self.session.execute(statement).mappings()), key=lambda m: m.id)
 
     def load(self, ids: list[int]) -> list[OutboxMessage]:
         return self._select(outbox.c.id.in_(ids)) if ids else []

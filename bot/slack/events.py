@@ -19,7 +19,6 @@ from slack_bolt import App as BoltApp
 from slack_sdk import WebClient
 
 from bot.slack import views
-from bot.slack.client import pooled
 from bot.slack.identity import People
 from bot.slack.notify import reply_address
 from bot.slack.replies import AfterAck, content_for, deliver, hand_over, refusal, rendered, string, unescape
@@ -45,7 +44,6 @@ def is_file(event: dict) -> bool:
 
 def register(bolt: BoltApp, app: App, people: People, senders: Senders) -> None:
     def typed(ack: Ack, body: dict, event: dict, client: WebClient) -> None:
-        client = pooled(client)  # replies and look-ups over the kept connections
         person = people.person(event.get("user"), client)
         text = unescape(string(event.get("text")))
         target = reply_address(string(event.get("user")), string(event.get("channel")))
@@ -56,7 +54,6 @@ def register(bolt: BoltApp, app: App, people: People, senders: Senders) -> None:
         senders.after_ack(string(event.get("user")), lambda: reply_in_channel(event, client, after))
 
     def file(ack: Ack, body: dict, event: dict, client: WebClient) -> None:
-        client = pooled(client)  # replies and look-ups over the kept connections
         person = people.person(event.get("user"), client)
         target = reply_address(string(event.get("user")), string(event.get("channel")))
         if person is None:
@@ -83,7 +80,6 @@ def register(bolt: BoltApp, app: App, people: People, senders: Senders) -> None:
                                                                   message))
 
     def home_opened(ack: Ack, event: dict, client: WebClient) -> None:
-        client = pooled(client)  # replies and look-ups over the kept connections
         ack()  # the Home tab is drawn after the ack: the overview reads every case the person may see
         senders.after_ack(event["user"], lambda: home(event, client))
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, BoltContext
 from slack_bolt import App as BoltApp
 from slack_sdk import WebClient
 
@@ -57,7 +57,6 @@ class Listeners:
     # --- /pest --------------------------------------------------------------------------------------
     def pest(self, ack: Ack, command: dict, client: WebClient, respond: Any) -> None:
         """Answered in the ack; only a form to open, or replies beyond the first message, go after it."""
-        client = pooled(client)  # replies and look-ups over the kept connections
         person = self.people.person(command.get("user_id"), client)
         content = self.content_for(person.id if person else None)  # the language the person chose
         word, _, _rest = unescape(string(command.get("text"))).strip().partition(" ")
@@ -98,7 +97,6 @@ class Listeners:
         return f"action:{body.get('user', {}).get('id')}:{action.get('action_ts')}"
 
     def choice(self, ack: Ack, body: dict, action: dict, client: WebClient, respond: Any) -> None:
-        client = pooled(client)  # replies and look-ups over the kept connections
         person = self.people.person(body.get("user", {}).get("id"), client)
         parsed = render.parse_choice(string(action.get("value")))
         target = reply_address(string(body.get("user", {}).get("id")), string((body.get("channel") or {}).get("id")))
@@ -132,7 +130,6 @@ class Listeners:
             self.reply_to_click(body, client, respond, after)
 
     def agreement_form(self, ack: Ack, body: dict, action: dict, client: WebClient, respond: Any) -> None:
-        client = pooled(client)  # replies and look-ups over the kept connections
         ack()
         person = self.people.person(body.get("user", {}).get("id"), client)
         parsed = render.parse_choice(string(action.get("value")))
@@ -143,7 +140,6 @@ class Listeners:
         self._later(body.get("user", {}).get("id"), lambda: self.open_view(body, client, respond, after))
 
     def details(self, ack: Ack, body: dict, action: dict, client: WebClient, respond: Any) -> None:
-        client = pooled(client)  # replies and look-ups over the kept connections
         person = self.people.person(body.get("user", {}).get("id"), client)
         after = AfterAck()
         if person is None:
@@ -159,7 +155,6 @@ class Listeners:
 
     # --- modals ---------------------------------------------------------------------------------------
     def submitted(self, ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        client = pooled(client)  # replies and look-ups over the kept connections
         person = self.people.person(body.get("user", {}).get("id"), client)
         blocks = view.get("blocks") if isinstance(view.get("blocks"), list) else []
         first_block = string((blocks[-1] if blocks and isinstance(blocks[-1], dict) else {}).get("block_id"))
@@ -189,7 +184,15 @@ class Listeners:
         deliver(self.app, after, client)
 
 
+def pooled_client(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
+    """Bolt makes a plain WebClient for each request (with the request's token): every listener gets one over
+    the kept connections instead (bot/slack/client.py)."""
+    context["client"] = pooled(context.client)
+    next()
+
+
 def register(bolt: BoltApp, app: App, people: People, senders: Senders) -> None:
+    bolt.use(pooled_client)  # after Bolt's own authorization, which sets the request's token
     on = Listeners(app, people, senders)
     bolt.command("/pest")(on.pest)
     bolt.action(re.compile(rf"^{render.CHOICE}:\d+$"))(on.choice)

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 class Senders(ThreadPoolExecutor):
     def __init__(self, shards: int = 4) -> None:
         super().__init__(max_workers=shards, thread_name_prefix="pestbot-slack")
-        self._shards = [ThreadPoolExecutor(1, thread_name_prefix=f"pestbot-send{n}") for n in range(shards)]
+        self._shards = [ThreadPoolExecutor(1, thread_name_prefix=f"pestbot-slack-send{n}") for n in range(shards)]
         self._busy = 0
         self._changed = threading.Condition()
         self.cpu_seconds = 0.0  # CPU time the sender threads spent (bench/slack_step.py counts it per click)
