@@ -5,8 +5,8 @@ idle and after a load run.
 
 Start: `python -m bot chat --db FILE` on an existing database, stdin a pipe holding "/stop", timed from
 the spawn to the first line it prints (the greeting), median of several starts; the reference is the
-same interpreter importing what the console stands on (typer, SQLAlchemy's ORM, pydantic-settings,
-PyYAML), in the same run. Memory: VmRSS of the `python -m bot serve` process (/proc/PID/status), one
+same interpreter running `import sqlalchemy` (the issue's yardstick: the console may cost 2× that), started
+alternately with ours in the same run. Memory: VmRSS of the `python -m bot serve` process (/proc/PID/status), one
 second after it answers /healthz and after the load of bench/slack_load.py; the reference is the bare
 server (aiohttp, Bolt and botbuilder loaded, bench/bare_server.py) measured the same way.
 """

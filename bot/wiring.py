@@ -13,7 +13,6 @@ from flows.school import Role, SchoolConfig, parse_school
 from flows.services import App, keyed_fingerprint
 from flows.yamlsource import SourceError
 
-
 PLATFORMS = ("slack", "teams")  # the chat platforms with an adapter (bot/<platform>/); people's `ids` name these
 
 
@@ -60,7 +59,7 @@ def build(config_path: Path, database_url: str, clock: Clock, migrate: bool = Tr
     from bot.keys import cipher_from, fingerprint_key, resolve_key, wrong_key
     from bot.pdf import render_pdf
     from bot.settings import Settings
-    from storage.database import ensure_schema, make_engine, session_factory
+    from storage.database import ensure_schema, make_engine
     from storage.sealing import WrongKey
     from storage.sealing import check as check_key
     from storage.uow import SqlAlchemyUnitOfWork
@@ -78,8 +77,7 @@ def build(config_path: Path, database_url: str, clock: Clock, migrate: bool = Tr
     except WrongKey:
         engine.dispose()
         raise wrong_key(keys) from None
-    sessions = session_factory(engine)
-    app = App(school=school, contents=contents, uow=lambda: SqlAlchemyUnitOfWork(sessions), clock=clock,
+    app = App(school=school, contents=contents, uow=lambda: SqlAlchemyUnitOfWork(engine), clock=clock,
               renderers={"pdf": render_pdf}, reply_lease=timedelta(seconds=settings.reply_lease),
               fingerprint=keyed_fingerprint(fingerprint_key(keys.text)))
     return Wired(app=app, engine=engine)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -24,14 +23,14 @@ class Claimed:
     ambiguous: bool
 
 
-def _pick(session: Session, table: sa.Table, ready: sa.ColumnElement[bool], order: sa.Column, limit: int) -> sa.Select:
+def _pick(db: sa.Connection, table: sa.Table, ready: sa.ColumnElement[bool], order: sa.Column, limit: int) -> sa.Select:
     pick = sa.select(table.c.id).where(ready).order_by(order).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
+    if db.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     return pick
 
 
-def claim(session: Session, table: sa.Table, ready: sa.ColumnElement[bool], order: sa.Column, now: datetime,
+def claim(db: sa.Connection, table: sa.Table, ready: sa.ColumnElement[bool], order: sa.Column, now: datetime,
           lease: timedelta, limit: int) -> tuple[str, list[Claimed]]:
     """Claim up to `limit` rows that are `ready` and not leased by a live worker."""
     token = uuid.uuid4().hex
@@ -40,17 +39,17 @@ def claim(session: Session, table: sa.Table, ready: sa.ColumnElement[bool], orde
     returning = [table.c.id, table.c.attempts]
     if "failures" in table.c:
         returning.append(table.c.failures)
-    stmt = (sa.update(table).where(table.c.id.in_(_pick(session, table, sa.and_(ready, free), order, limit)))
+    stmt = (sa.update(table).where(table.c.id.in_(_pick(db, table, sa.and_(ready, free), order, limit)))
             .values(**values).returning(*returning))
-    rows = session.execute(stmt).all()
+    rows = db.execute(stmt).all()
     claimed = [Claimed(row[0], len(row) > 2 and (row[1] - 1 > row[2] or row[2] > 0)) for row in rows]
     return token, sorted(claimed, key=lambda c: c.id)
 
 
-def hold(session: Session, table: sa.Table, token: str, ids: list[int]) -> list[int]:
+def hold(db: sa.Connection, table: sa.Table, token: str, ids: list[int]) -> list[int]:
     """First statement of the transaction that finishes claimed rows: the ids still ours, now locked."""
     if not ids:
         return []
     stmt = (sa.update(table).where(table.c.claim_token == token, table.c.id.in_(ids))
             .values(claim_token=token).returning(table.c.id))
-    return sorted(row[0] for row in session.execute(stmt))
+    return sorted(row[0] for row in db.execute(stmt))

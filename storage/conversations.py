@@ -1,11 +1,10 @@
-"""Where each person is in their chat, over one session: Core statements over plain Conversation objects."""
+"""Where each person is in their chat, over one connection: Core statements over plain Conversation objects."""
 
 from __future__ import annotations
 
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from flows.model import Conversation
 from storage.plain import changes, from_row, remember
@@ -24,8 +23,8 @@ class ConversationRepository:
     """Core statements over plain Conversation objects. Within a unit of work one person's conversation is one
     object; `flush` (at commit) inserts the added ones and writes the changed columns of the others."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, db: sa.Connection) -> None:
+        self.db = db
         self._seen: dict[str, Conversation] = {}
         self._added: list[Conversation] = []
 
@@ -38,7 +37,7 @@ class ConversationRepository:
     def get(self, person_id: str) -> Conversation | None:
         if person_id in self._seen:
             return self._seen[person_id]
-        row = self.session.execute(_conversation_select(), {"pid": person_id}).mappings().first()
+        row = self.db.execute(_conversation_select(), {"pid": person_id}).mappings().first()
         return self._object(row) if row is not None else None
 
     def add(self, conversation: Conversation) -> None:
@@ -48,19 +47,19 @@ class ConversationRepository:
     def all(self) -> list[Conversation]:
         c = conversations.c
         query = sa.select(c.person_id, *(c[name] for name in _CONVERSATION)).order_by(c.person_id)
-        return [self._object(row) for row in self.session.execute(query).mappings()]
+        return [self._object(row) for row in self.db.execute(query).mappings()]
 
     def flush(self) -> None:
         """Insert the added conversations; write what changed in the others (nothing for an unchanged one)."""
         added, self._added = self._added, []
         if added:
             rows = [{"person_id": c.person_id, **{name: getattr(c, name) for name in _CONVERSATION}} for c in added]
-            self.session.execute(sa.insert(conversations), rows)
+            self.db.execute(sa.insert(conversations), rows)
             for conversation, row in zip(added, rows, strict=True):
                 remember(conversation, row)
         for person_id, conversation in self._seen.items():
             changed = changes(conversation)
             if changed:
-                self.session.execute(sa.update(conversations).where(conversations.c.person_id == person_id)
+                self.db.execute(sa.update(conversations).where(conversations.c.person_id == person_id)
                                      .values(changed))
                 remember(conversation, changed)

@@ -6,11 +6,9 @@ from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker
 
 from storage.crypto import Cipher, attach, cipher_of
 from storage.sqlite_writers import queue_writers
-from storage.tables import map_domain
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -25,7 +23,6 @@ def make_engine(url: str, cipher: Cipher | None = None, **kwargs: Any) -> sa.Eng
 
 
 def _engine(url: str, **kwargs: Any) -> sa.Engine:
-    map_domain()
     # Statement parameters hold children's names: never in logs or exception messages, whatever
     # an operator sets the sqlalchemy loggers to.
     kwargs.setdefault("hide_parameters", True)
@@ -44,11 +41,6 @@ def _engine(url: str, **kwargs: Any) -> sa.Engine:
         queue_writers(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
-
-
-def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
-    # No autoflush: every write of a turn reaches the database at commit, where conflicts are mapped.
-    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
 def _alembic_config() -> Any:

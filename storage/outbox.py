@@ -1,4 +1,4 @@
-"""The outbox over one session: Core statements over plain OutboxMessage objects (the ORM does not map it)."""
+"""The outbox over one connection: Core statements over plain OutboxMessage objects (the ORM does not map it)."""
 
 from __future__ import annotations
 
@@ -6,66 +6,55 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from flows.model import REPLY, OutboxMessage
 from storage import claims
 from storage.claims import Claimed
-from storage.plain import changes, from_row, remember
-from storage.repositories import insert_rows, plain_rows
+from storage.plain import from_row
+from storage.repositories import insert_rows, plain_rows, write_changes
 from storage.tables import outbox
 
 
 class OutboxRepository:
     """Core statements over plain OutboxMessage objects; a changed row is written back by `save`."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, db: sa.Connection) -> None:
+        self.db = db
 
     def _select(self, where: Any, limit: int | None = None) -> list[OutboxMessage]:
         query = sa.select(outbox).where(where).order_by(outbox.c.id)
         if limit is not None:
             query = query.limit(limit)
-        return [from_row(OutboxMessage, row) for row in self.session.execute(query).mappings()]
+        return [from_row(OutboxMessage, row) for row in self.db.execute(query).mappings()]
 
     def add(self, message: OutboxMessage) -> None:
         values = plain_rows(outbox, [message])[0]
         values["failures"] = values.get("failures") or 0
-        message.id = self.session.execute(sa.insert(outbox).values(values).returning(outbox.c.id)).scalar_one()
+        message.id = self.db.execute(sa.insert(outbox).values(values).returning(outbox.c.id)).scalar_one()
 
     def add_many(self, messages: list[OutboxMessage]) -> None:
         """Bulk insert for the worker's batches; the rows get their ids in the database only."""
-        insert_rows(self.session, outbox, messages, failures=0)  # type: ignore[arg-type]
+        insert_rows(self.db, outbox, messages, failures=0)  # type: ignore[arg-type]
 
     def pending(self, now: datetime, limit: int) -> list[OutboxMessage]:
         return self._select(sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now), limit)
 
     def claim(self, now: datetime, lease: timedelta, limit: int) -> tuple[str, list[Claimed]]:
         ready = sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
-        return claims.claim(self.session, outbox, ready, outbox.c.id, now, lease, limit)
+        return claims.claim(self.db, outbox, ready, outbox.c.id, now, lease, limit)
 
     def claim_replies(self, target: str, now: datetime, lease: timedelta) -> tuple[str, list[Claimed]]:
         """The pending replies to one conversation, whatever their next attempt: its request sends them."""
         ready = sa.and_(outbox.c.status == "pending", outbox.c.kind == REPLY, outbox.c.target == target)
-        return claims.claim(self.session, outbox, ready, outbox.c.id, now, lease, 16)
+        return claims.claim(self.db, outbox, ready, outbox.c.id, now, lease, 16)
 
     def delete(self, rows: list[OutboxMessage]) -> None:
         if rows:
-            self.session.execute(sa.delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
+            self.db.execute(sa.delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
 
     def save(self, rows: list[OutboxMessage]) -> None:
-        """Write back what delivery or an erasure changed in rows read from here: only the changed columns,
-        one executemany per set of changed columns (a payload is encrypted again only when it changed)."""
-        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in rows:
-            changed = changes(row)
-            if changed:
-                by_columns.setdefault(tuple(sorted(changed)), []).append({"row_id": row.id, **changed})
-                remember(row, changed)
-        for columns, values in by_columns.items():
-            statement = sa.update(outbox).where(outbox.c.id == sa.bindparam("row_id")).values(
-                {name: sa.bindparam(name) for name in columns})
-            self.session.execute(statement, values)
+        """Write back what delivery or an erasure changed in rows read from here (only the changed columns)."""
+        write_changes(self.db, outbox, rows)
 
     def hold(self, token: str, ids: list[int]) -> list[OutboxMessage]:
         """First statement of the transaction that finishes claimed rows: those still ours, locked, read."""
@@ -73,7 +62,8 @@ class OutboxRepository:
             return []
         statement = (sa.update(outbox).where(outbox.c.claim_token == token, outbox.c.id.in_(ids))
                      .values(claim_token=token).returning(*outbox.c))
-        return sorted((from_row(OutboxMessage, row) for row in self.session.execute(statement).mappings()), key=lambda m: m.id)
+        held = [from_row(OutboxMessage, row) for row in self.db.execute(statement).mappings()]
+        return sorted(held, key=lambda m: m.id)
 
     def load(self, ids: list[int]) -> list[OutboxMessage]:
         return self._select(outbox.c.id.in_(ids)) if ids else []
@@ -82,8 +72,8 @@ class OutboxRepository:
         """(pending, of those retrying after a failure, the oldest pending's commit time, gave up): for /metrics."""
         pending = sa.select(sa.func.count(), sa.func.count().filter(outbox.c.failures > 0),
                             sa.func.min(outbox.c.created_at)).where(outbox.c.status == "pending")
-        count, retrying, oldest = self.session.execute(pending).one()
-        failed = self.session.scalar(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "failed"))
+        count, retrying, oldest = self.db.execute(pending).one()
+        failed = self.db.scalar(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "failed"))
         return count or 0, retrying or 0, oldest, failed or 0
 
     def failed(self) -> list[OutboxMessage]:
@@ -97,6 +87,6 @@ class OutboxRepository:
         stmt = sa.update(outbox).where(outbox.c.status == "failed")
         if ids is not None:
             stmt = stmt.where(outbox.c.id.in_(ids))
-        result = self.session.execute(stmt.values(status="pending", failures=0, next_attempt_at=now,
+        result = self.db.execute(stmt.values(status="pending", failures=0, next_attempt_at=now,
                                                   claim_token=None, lease_until=None))
         return result.rowcount

@@ -28,3 +28,8 @@ def changes(obj: object) -> dict[str, Any]:
     A value is compared, not watched: assign a new value, do not change one in place."""
     read = obj.__dict__.get(_READ, {})
     return {name: getattr(obj, name) for name, was in read.items() if name != "id" and getattr(obj, name) != was}
+
+
+def known(obj: object) -> bool:
+    """Whether `obj` was read from the database or written to it (not a new object yet to be inserted)."""
+    return _READ in obj.__dict__

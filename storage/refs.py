@@ -1,4 +1,4 @@
-"""Conversation references (flows.model.ConversationRef) over one session: fixed SQL on the unit of work's
+"""Conversation references (flows.model.ConversationRef) over one connection: fixed SQL on the unit of work's
 connection, an insert that never fails on a concurrent one (ON CONFLICT DO NOTHING, then an update)."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from dataclasses import asdict, fields
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from flows.model import ConversationRef
 from storage.repositories import insert_ignoring
@@ -17,8 +16,8 @@ COLUMNS = [f.name for f in fields(ConversationRef)]
 
 
 class ConversationRefRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, db: sa.Connection) -> None:
+        self.db = db
 
     def get(self, platform: str, key: str) -> ConversationRef | None:
         return self._one(sa.select(table).where(table.c.platform == platform, table.c.key == key))
@@ -29,7 +28,7 @@ class ConversationRefRepository:
                          .order_by(table.c.updated_at.desc(), table.c.id.desc()).limit(1))
 
     def save(self, ref: ConversationRef, now: datetime) -> bool:
-        connection = self.session.connection()
+        connection = self.db
         if self.get(ref.platform, ref.key) == ref:
             return False
         values = {**asdict(ref), "updated_at": now}
@@ -40,5 +39,5 @@ class ConversationRefRepository:
         return True
 
     def _one(self, query: sa.Select) -> ConversationRef | None:
-        row = self.session.connection().execute(query).mappings().first()
+        row = self.db.execute(query).mappings().first()
         return None if row is None else ConversationRef(**{name: row[name] for name in COLUMNS})

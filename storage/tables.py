@@ -1,14 +1,12 @@
-"""The tables, and the imperative mapping of flows/'s plain classes onto them (flows/ never imports this)."""
+"""The tables: the schema's single source (Alembic's migrations are checked against it; flows/ never imports this)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import registry, relationship
 
-from flows.model import (Agreement, Answer, AuditRecord, Case, CaseMember, Event, Pending,
-                         Reminder)
+from flows.model import Pending
 from storage.crypto import EncryptedJSON, EncryptedText
 
 metadata = sa.MetaData(naming_convention={
@@ -256,27 +254,3 @@ oauth_nonces = sa.Table(
     sa.Column("digest", sa.String(64), primary_key=True),
     sa.Column("expires_at", UTCDateTime(), nullable=False, index=True),
 )
-
-mapper_registry = registry(metadata=metadata)
-_mapped = False
-
-
-def map_domain() -> None:
-    """Map the domain classes once per process (called by the engine factory, not at import)."""
-    global _mapped
-    if _mapped:
-        return
-    mapper_registry.map_imperatively(Answer, answers)
-    mapper_registry.map_imperatively(Agreement, agreements)
-    mapper_registry.map_imperatively(CaseMember, case_members)
-    mapper_registry.map_imperatively(AuditRecord, audit)
-    mapper_registry.map_imperatively(Case, cases, version_id_col=cases.c.version, properties={
-        "members": relationship(CaseMember, lazy="selectin", cascade="all, delete-orphan",
-                                order_by=case_members.c.added_at),
-        "answers": relationship(Answer, lazy="selectin", cascade="all, delete-orphan", order_by=answers.c.id),
-        "agreements": relationship(Agreement, lazy="selectin", cascade="all, delete-orphan",
-                                   order_by=agreements.c.id),
-    })
-    mapper_registry.map_imperatively(Event, events)
-    mapper_registry.map_imperatively(Reminder, reminders)
-    _mapped = True

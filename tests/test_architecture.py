@@ -2,7 +2,7 @@
 
 flows/   the standard library, transitions, pydantic, babel, yaml and flows itself; never an SDK,
          SQLAlchemy, a web framework, storage or bot.
-storage/ the standard library, flows, sqlalchemy, alembic and storage itself.
+storage/ the standard library, flows, sqlalchemy (Core: not its ORM), alembic and storage itself.
 bot/     everything.
 
 Within flows/, every module stands on a floor and imports only from its own floor or below:
@@ -173,6 +173,19 @@ def test_flows_imports_only_from_its_floor_or_below():
            for module, others in import_graph().items() if module in level
            for other in others if other in level and level[other] > level[module]]
     assert not bad, "flows/ importeert van een hogere verdieping:\n" + "\n".join(sorted(bad))
+
+
+def test_one_persistence_path_without_the_orm():
+    """Storage reads and writes plain objects with Core statements (issue 17): nothing maps or opens an ORM
+    session, so there is no second path beside it and the console does not pay for importing it."""
+    found = []
+    for package in ("bot", "flows", "storage"):
+        for path in modules(package):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                found += [f"{path.relative_to(ROOT)}:{node.lineno}" for n in names if n.startswith("sqlalchemy.orm")]
+    assert found == []
 
 
 # --- the checker itself ------------------------------------------------------------------------------------

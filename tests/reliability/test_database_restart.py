@@ -75,7 +75,7 @@ def test_a_turn_cut_off_mid_transaction_writes_nothing(pg_schema_url):
             commit = uow.commit
 
             def late_commit() -> None:
-                uow.session.flush()
+                uow.flush()
                 stalled.set()
                 time.sleep(1.0)
                 commit()
