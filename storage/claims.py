@@ -11,6 +11,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -23,33 +25,72 @@ class Claimed:
     ambiguous: bool
 
 
-def _pick(db: sa.Connection, table: sa.Table, ready: sa.ColumnElement[bool], order: sa.Column, limit: int) -> sa.Select:
-    pick = sa.select(table.c.id).where(ready).order_by(order).limit(limit)
-    if db.dialect.name == "postgresql":
+@cache
+def _claim(table: sa.Table, ready: sa.ColumnElement[bool], order: sa.Column, postgres: bool,
+           whole_rows: bool) -> sa.Update:
+    """The claim statement, built once per table, readiness and dialect (its values are bound parameters:
+    `now`, `limit`, `token`, `until`, and whatever `ready` names)."""
+    free = sa.or_(table.c.lease_until.is_(None), table.c.lease_until < sa.bindparam("now"))
+    pick = sa.select(table.c.id).where(ready, free).order_by(order).limit(sa.bindparam("limit"))
+    if postgres:
         pick = pick.with_for_update(skip_locked=True)
-    return pick
+    returning = list(table.c) if whole_rows else [table.c.id, table.c.attempts]
+    if not whole_rows and "failures" in table.c:
+        returning.append(table.c.failures)
+    values = {"claim_token": sa.bindparam("token"), "lease_until": sa.bindparam("until"),
+              "attempts": table.c.attempts + 1}
+    return sa.update(table).where(table.c.id.in_(pick)).values(values).returning(*returning)
+
+
+@cache
+def _hold(table: sa.Table, whole_rows: bool) -> sa.Update:
+    c = table.c
+    statement = (sa.update(table).where(c.claim_token == sa.bindparam("token"),
+                                        c.id.in_(sa.bindparam("ids", expanding=True)))
+                 .values(claim_token=sa.bindparam("token_again")))
+    return statement.returning(*(table.c if whole_rows else [c.id]))
+
+
+def _ambiguous(row: sa.RowMapping) -> bool:
+    attempts, failures = row["attempts"], row.get("failures")
+    return failures is not None and (attempts - 1 > failures or failures > 0)
 
 
 def claim(db: sa.Connection, table: sa.Table, ready: sa.ColumnElement[bool], order: sa.Column, now: datetime,
-          lease: timedelta, limit: int) -> tuple[str, list[Claimed]]:
-    """Claim up to `limit` rows that are `ready` and not leased by a live worker."""
+          lease: timedelta, limit: int, params: dict[str, Any] | None = None) -> tuple[str, list[Claimed]]:
+    """Claim up to `limit` rows that are `ready` and not leased by a live worker. `ready` is built once by
+    its caller, with bound parameters whose values are in `params` (`now` is always given)."""
+    token, rows = _claimed(db, table, ready, order, now, lease, limit, params, whole_rows=False)
+    return token, [claimed for claimed, _row in rows]
+
+
+def claim_rows(db: sa.Connection, table: sa.Table, ready: sa.ColumnElement[bool], order: sa.Column, now: datetime,
+               lease: timedelta, limit: int, params: dict[str, Any] | None = None
+               ) -> tuple[str, list[tuple[Claimed, sa.RowMapping]]]:
+    """`claim`, also reading the claimed rows in the same statement (after the claim: attempts counted)."""
+    return _claimed(db, table, ready, order, now, lease, limit, params, whole_rows=True)
+
+
+def _claimed(db: sa.Connection, table: sa.Table, ready: sa.ColumnElement[bool], order: sa.Column, now: datetime,
+             lease: timedelta, limit: int, params: dict[str, Any] | None,
+             whole_rows: bool) -> tuple[str, list[tuple[Claimed, sa.RowMapping]]]:
     token = uuid.uuid4().hex
-    free = sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now)
-    values: dict[str, object] = {"claim_token": token, "lease_until": now + lease, "attempts": table.c.attempts + 1}
-    returning = [table.c.id, table.c.attempts]
-    if "failures" in table.c:
-        returning.append(table.c.failures)
-    stmt = (sa.update(table).where(table.c.id.in_(_pick(db, table, sa.and_(ready, free), order, limit)))
-            .values(**values).returning(*returning))
-    rows = db.execute(stmt).all()
-    claimed = [Claimed(row[0], len(row) > 2 and (row[1] - 1 > row[2] or row[2] > 0)) for row in rows]
-    return token, sorted(claimed, key=lambda c: c.id)
+    statement = _claim(table, ready, order, db.dialect.name == "postgresql", whole_rows)
+    values = {**(params or {}), "now": now, "limit": limit, "token": token, "until": now + lease}
+    rows = [(Claimed(row["id"], _ambiguous(row)), row) for row in db.execute(statement, values).mappings()]
+    return token, sorted(rows, key=lambda pair: pair[0].id)
 
 
 def hold(db: sa.Connection, table: sa.Table, token: str, ids: list[int]) -> list[int]:
     """First statement of the transaction that finishes claimed rows: the ids still ours, now locked."""
     if not ids:
         return []
-    stmt = (sa.update(table).where(table.c.claim_token == token, table.c.id.in_(ids))
-            .values(claim_token=token).returning(table.c.id))
-    return sorted(row[0] for row in db.execute(stmt))
+    return sorted(row[0] for row in db.execute(_hold(table, False), {"token": token, "token_again": token, "ids": ids}))
+
+
+def hold_rows(db: sa.Connection, table: sa.Table, token: str, ids: list[int]) -> list[sa.RowMapping]:
+    """`hold`, reading the rows still ours in the same statement, by id."""
+    if not ids:
+        return []
+    rows = db.execute(_hold(table, True), {"token": token, "token_again": token, "ids": ids}).mappings()
+    return sorted(rows, key=lambda row: row["id"])

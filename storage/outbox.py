@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,11 +16,27 @@ from storage.repositories import insert_rows, plain_rows, write_changes
 from storage.tables import outbox
 
 
+@cache
+def _ready() -> sa.ColumnElement[bool]:
+    return sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= sa.bindparam("now"))
+
+
+@cache
+def _replies_to() -> sa.ColumnElement[bool]:
+    return sa.and_(outbox.c.status == "pending", outbox.c.kind == REPLY, outbox.c.target == sa.bindparam("to_target"))
+
+
+@cache
+def _delete() -> sa.Delete:
+    return sa.delete(outbox).where(outbox.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 class OutboxRepository:
     """Core statements over plain OutboxMessage objects; a changed row is written back by `save`."""
 
     def __init__(self, db: sa.Connection) -> None:
         self.db = db
+        self._claimed: dict[int, OutboxMessage] = {}  # rows read by claim_replies, for `load`
 
     def _select(self, where: Any, limit: int | None = None) -> list[OutboxMessage]:
         query = sa.select(outbox).where(where).order_by(outbox.c.id)
@@ -40,17 +57,20 @@ class OutboxRepository:
         return self._select(sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now), limit)
 
     def claim(self, now: datetime, lease: timedelta, limit: int) -> tuple[str, list[Claimed]]:
-        ready = sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
-        return claims.claim(self.db, outbox, ready, outbox.c.id, now, lease, limit)
+        return claims.claim(self.db, outbox, _ready(), outbox.c.id, now, lease, limit)
 
     def claim_replies(self, target: str, now: datetime, lease: timedelta) -> tuple[str, list[Claimed]]:
-        """The pending replies to one conversation, whatever their next attempt: its request sends them."""
-        ready = sa.and_(outbox.c.status == "pending", outbox.c.kind == REPLY, outbox.c.target == target)
-        return claims.claim(self.db, outbox, ready, outbox.c.id, now, lease, 16)
+        """The pending replies to one conversation, whatever their next attempt: its request sends them. The
+        rows are read by the same statement; `load` gives them without another query."""
+        token, rows = claims.claim_rows(self.db, outbox, _replies_to(), outbox.c.id, now, lease, 16,
+                                        {"to_target": target})
+        for _claimed, row in rows:
+            self._claimed[row["id"]] = from_row(OutboxMessage, row)
+        return token, [claimed for claimed, _row in rows]
 
     def delete(self, rows: list[OutboxMessage]) -> None:
         if rows:
-            self.db.execute(sa.delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
+            self.db.execute(_delete(), {"ids": [row.id for row in rows]})
 
     def save(self, rows: list[OutboxMessage]) -> None:
         """Write back what delivery or an erasure changed in rows read from here (only the changed columns)."""
@@ -58,14 +78,11 @@ class OutboxRepository:
 
     def hold(self, token: str, ids: list[int]) -> list[OutboxMessage]:
         """First statement of the transaction that finishes claimed rows: those still ours, locked, read."""
-        if not ids:
-            return []
-        statement = (sa.update(outbox).where(outbox.c.claim_token == token, outbox.c.id.in_(ids))
-                     .values(claim_token=token).returning(*outbox.c))
-        held = [from_row(OutboxMessage, row) for row in self.db.execute(statement).mappings()]
-        return sorted(held, key=lambda m: m.id)
+        return [from_row(OutboxMessage, row) for row in claims.hold_rows(self.db, outbox, token, ids)]
 
     def load(self, ids: list[int]) -> list[OutboxMessage]:
+        if all(i in self._claimed for i in ids):
+            return [self._claimed[i] for i in sorted(ids)]
         return self._select(outbox.c.id.in_(ids)) if ids else []
 
     def backlog(self) -> tuple[int, int, datetime | None, int]:

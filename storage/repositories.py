@@ -120,6 +120,11 @@ class AuditRepository:
         return self._select(audit.c.actor == actor)
 
 
+@cache
+def _due() -> sa.ColumnElement[bool]:
+    return sa.and_(reminders.c.status == "pending", reminders.c.due_at <= sa.bindparam("now"))
+
+
 class ReminderRepository:
     """Reminders read here are plain objects; what flows/ changes in them, and the new ones, are written at
     flush (one per case and kind: a new one replaces the old)."""
@@ -173,8 +178,7 @@ class ReminderRepository:
             reminders.c.status == "pending", reminders.c.due_at <= now)) or 0
 
     def claim(self, now: datetime, lease: timedelta, limit: int) -> tuple[str, list[Claimed]]:
-        ready = sa.and_(reminders.c.status == "pending", reminders.c.due_at <= now)
-        return claims.claim(self.db, reminders, ready, reminders.c.due_at, now, lease, limit)
+        return claims.claim(self.db, reminders, _due(), reminders.c.due_at, now, lease, limit)
 
     def hold(self, token: str, ids: list[int]) -> list[Reminder]:
         held = claims.hold(self.db, reminders, token, ids)
