@@ -16,6 +16,7 @@ from flows.model import Agreement, Answer, Case, CaseMember
 from flows.ports import ConcurrentUpdate
 from flows.protocol import CLOSED
 from storage.plain import changes, from_row, known, remember
+from storage.repositories import insert_of
 from storage.tables import (
     agreements,
     answers,
@@ -157,7 +158,7 @@ class CaseRepository:
         """A new case and its parts, inserted at once: events and reminders point at it."""
         case.version = 1
         row = {c.name: getattr(case, c.name) for c in cases.c}
-        self.db.execute(sa.insert(cases), row)
+        self.db.execute(insert_of(cases), row)
         remember(case, row)
         self._seen[case.id] = case
         self._parts_read[case.id] = {name: set() for name, *_ in PARTS}
@@ -211,11 +212,10 @@ class CaseRepository:
         new = list(new)
         rows = [_row_of(table, case_id, part) for part in new]
         if "id" in table.c:
-            statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-            ids = [row[0] for row in self.db.execute(statement, rows)]
+            ids = [row[0] for row in self.db.execute(insert_of(table, returning_id=True), rows)]
             rows = [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
         else:
-            self.db.execute(sa.insert(table), rows)
+            self.db.execute(insert_of(table), rows)
         for part, row in zip(new, rows, strict=True):
             vars(part).update(row)  # now as if read: its case_id and id too
             remember(part, row)

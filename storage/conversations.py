@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from flows.model import Conversation
 from storage.plain import changes, from_row, remember
+from storage.repositories import insert_of, update_of
 from storage.tables import conversations
 
 _CONVERSATION = ("active_case_id", "pending", "language", "updated_at")
@@ -54,12 +55,12 @@ class ConversationRepository:
         added, self._added = self._added, []
         if added:
             rows = [{"person_id": c.person_id, **{name: getattr(c, name) for name in _CONVERSATION}} for c in added]
-            self.db.execute(sa.insert(conversations), rows)
+            self.db.execute(insert_of(conversations), rows)
             for conversation, row in zip(added, rows, strict=True):
                 remember(conversation, row)
         for person_id, conversation in self._seen.items():
             changed = changes(conversation)
             if changed:
-                self.db.execute(sa.update(conversations).where(conversations.c.person_id == person_id)
-                                     .values(changed))
+                self.db.execute(update_of(conversations, "person_id", tuple(sorted(changed))),
+                                {"_key": person_id, **changed})
                 remember(conversation, changed)

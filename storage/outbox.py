@@ -12,7 +12,7 @@ from flows.model import REPLY, OutboxMessage
 from storage import claims
 from storage.claims import Claimed
 from storage.plain import from_row
-from storage.repositories import insert_rows, plain_rows, write_changes
+from storage.repositories import insert_of, insert_rows, plain_rows, write_changes
 from storage.tables import outbox
 
 
@@ -47,7 +47,7 @@ class OutboxRepository:
     def add(self, message: OutboxMessage) -> None:
         values = plain_rows(outbox, [message])[0]
         values["failures"] = values.get("failures") or 0
-        message.id = self.db.execute(sa.insert(outbox).values(values).returning(outbox.c.id)).scalar_one()
+        message.id = self.db.execute(insert_of(outbox, returning_id=True), [values]).scalar_one()
 
     def add_many(self, messages: list[OutboxMessage]) -> None:
         """Bulk insert for the worker's batches; the rows get their ids in the database only."""

@@ -45,7 +45,21 @@ def insert_rows(db: sa.Connection, table: sa.Table, objects: list[object], **def
         rows = plain_rows(table, objects)
         for row in rows:
             row.update({name: value for name, value in defaults.items() if row.get(name) is None})
-        db.execute(table.insert(), rows)
+        db.execute(insert_of(table), rows)
+
+
+@cache
+def insert_of(table: sa.Table, returning_id: bool = False) -> sa.Insert:
+    """INSERT INTO table, built once (its cache key is then computed once, not at every execution)."""
+    statement = sa.insert(table)
+    return statement.returning(table.c.id, sort_by_parameter_order=True) if returning_id else statement
+
+
+@cache
+def update_of(table: sa.Table, key: str, columns: tuple[str, ...]) -> sa.Update:
+    """UPDATE table SET these columns WHERE key = :_key, built once per set of columns."""
+    return (sa.update(table).where(table.c[key] == sa.bindparam("_key"))
+            .values({name: sa.bindparam(name) for name in columns}))
 
 
 @cache
@@ -216,7 +230,7 @@ class PostRepository:
 
     def add_many(self, new: list[Post]) -> None:
         if new:
-            self.db.execute(sa.insert(posts), [
+            self.db.execute(insert_of(posts), [
                 {"case_id": p.case_id, "platform": p.platform, "target_kind": p.target_kind, "target": p.target,
                  "message_id": p.message_id[:128], "sent_at": p.sent_at} for p in new])
 

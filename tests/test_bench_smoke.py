@@ -36,8 +36,9 @@ def test_slack_step_benchmark_runs_on_a_tiny_size():
 @pytest.mark.slow
 def test_turn_floor_benchmark_runs_on_a_tiny_size():
     out = _run("bench/turn_floor.py", "--turns", "5", "--mentors", "3")
-    assert "| A click's turn through the services (SQLAlchemy ORM), median |" in out
-    assert "(the same statements through sqlite3)" in out
+    assert "| A click's turn through the services, SQLite file, median |" in out
+    assert "| A click's turn through the services, PostgreSQL, median |" in out
+    assert "(the same statements through the driver)" in out
 
 
 @pytest.mark.slow
