@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flows.model import Agreement, Answer, Case, CaseMember
 from flows.ports import ConcurrentUpdate
 from flows.protocol import CLOSED
-from storage.plain import changes, from_row, known, remember
+from storage.plain import changes, from_row, from_row_lazy, known, remember
 from storage.repositories import insert_of
 from storage.tables import (
     agreements,
@@ -38,14 +38,24 @@ PARTS: tuple[tuple[str, sa.Table, type, str, str], ...] = (
 BATCH = 500  # case ids per IN list when parts are read for many cases
 
 
+# Sealed columns read as stored and decrypted only when flows/ first reads them: a turn looks at one or two of
+# a case's answers, and decrypting all of them was most of its encryption work (issue 17).
+LAZY = {"answers": ("value",)}
+
+
+def _columns(table: sa.Table) -> list[Any]:
+    lazy = LAZY.get(table.name, ())
+    return [sa.type_coerce(c, sa.Text()).label(c.name) if c.name in lazy else c for c in table.c]
+
+
 @cache
 def _one(table: sa.Table, order: str) -> sa.Select:
-    return sa.select(*table.c).where(table.c.case_id == sa.bindparam("case_id")).order_by(table.c[order])
+    return sa.select(*_columns(table)).where(table.c.case_id == sa.bindparam("case_id")).order_by(table.c[order])
 
 
 @cache
 def _many(table: sa.Table, order: str) -> sa.Select:
-    return (sa.select(*table.c).where(table.c.case_id.in_(sa.bindparam("ids", expanding=True)))
+    return (sa.select(*_columns(table)).where(table.c.case_id.in_(sa.bindparam("ids", expanding=True)))
             .order_by(table.c[order]))
 
 
@@ -91,9 +101,17 @@ class CaseRepository:
             return None
         case = self._case(row)
         for name, table, cls, key, order in PARTS:
-            self._set_part(case, name, key, [from_row(cls, r) for r in
-                                             self.db.execute(_one(table, order), {"case_id": case_id}).mappings()])
+            rows = self.db.execute(_one(table, order), {"case_id": case_id}).mappings()
+            self._set_part(case, name, key, [self._part(table, cls, row) for row in rows])
         return case
+
+    def _part(self, table: sa.Table, cls: type, row: sa.RowMapping) -> Any:
+        lazy = LAZY.get(table.name)
+        if not lazy:
+            return from_row(cls, row)
+        dialect = self.db.dialect
+        loaders = {name: partial(table.c[name].type.process_result_value, row[name], dialect) for name in lazy}
+        return from_row_lazy(cls, row, loaders)
 
     for_turn = get  # the case a turn works on: the row and its three parts, four primary-key-led reads
 
@@ -118,7 +136,7 @@ class CaseRepository:
             for name, table, cls, key, order in PARTS:
                 grouped: dict[str, list[Any]] = {case_id: [] for case_id in batch}
                 for row in self.db.execute(_many(table, order), {"ids": list(batch)}).mappings():
-                    grouped[row["case_id"]].append(from_row(cls, row))
+                    grouped[row["case_id"]].append(self._part(table, cls, row))
                 for case_id, parts in grouped.items():
                     self._set_part(batch[case_id], name, key, parts)
 

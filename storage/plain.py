@@ -3,11 +3,50 @@ repository writes back only the columns that changed (no ORM identity map, no in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 _READ = "_read"
+_LAZY = "_lazy"
+
+
+class _Unread:
+    """What the database holds for a column not decoded yet: unchanged unless the attribute is assigned."""
+
+    def __repr__(self) -> str:
+        return "<unread>"
+
+
+UNREAD = _Unread()
+
+
+class LazyColumns:
+    """Mixed into a domain class for objects some of whose columns are decoded on first read (a sealed value
+    a turn may never look at): the attribute is missing until then, and `__getattr__` decodes it."""
+
+    def __getattr__(self, name: str) -> Any:
+        loaders = self.__dict__.get(_LAZY)
+        if not loaders or name not in loaders:
+            raise AttributeError(name)
+        value = loaders.pop(name)()
+        self.__dict__[name] = value
+        remember(self, {name: value})
+        return value
+
+
+@cache
+def _lazy_class(cls: type[T]) -> type[T]:
+    return type(cls.__name__, (LazyColumns, cls), {"__module__": cls.__module__, "__doc__": cls.__doc__})
+
+
+def from_row_lazy(cls: type[T], row: Mapping[str, Any], loaders: Mapping[str, Callable[[], Any]]) -> T:
+    """`from_row`, with the columns of `loaders` decoded (each by its loader) only when first read."""
+    obj = from_row(_lazy_class(cls), {name: value for name, value in row.items() if name not in loaders})
+    obj.__dict__[_LAZY] = dict(loaders)
+    remember(obj, dict.fromkeys(loaders, UNREAD))
+    return obj
 
 
 def from_row(cls: type[T], row: Mapping[str, Any]) -> T:
@@ -26,8 +65,17 @@ def remember(obj: object, values: Mapping[str, Any]) -> None:
 def changes(obj: object) -> dict[str, Any]:
     """The columns whose value differs from what was read or last written (the key `id` never changes).
     A value is compared, not watched: assign a new value, do not change one in place."""
-    read = obj.__dict__.get(_READ, {})
-    return {name: getattr(obj, name) for name, was in read.items() if name != "id" and getattr(obj, name) != was}
+    read, values = obj.__dict__.get(_READ, {}), obj.__dict__
+    changed = {}
+    for name, was in read.items():
+        if name == "id":
+            continue
+        if was is UNREAD:  # never decoded: changed only if assigned meanwhile
+            if name in values:
+                changed[name] = values[name]
+        elif (now := getattr(obj, name)) != was:
+            changed[name] = now
+    return changed
 
 
 def known(obj: object) -> bool:

@@ -53,7 +53,7 @@ def test_a_changed_answer_writes_its_column_and_raises_the_version(app, wired, c
     with app.uow() as uow:
         case = uow.cases.get(case_id)
         version = case.version
-        case.answer("bullied").value = "Anna de Jong, Kim Bakker"
+        case.answer("bullied").value = ["Anna de Jong", "Kim Bakker"]
         with statements(wired.engine) as written:
             uow.commit()
     assert len(written) == 2
@@ -62,7 +62,7 @@ def test_a_changed_answer_writes_its_column_and_raises_the_version(app, wired, c
     assert written[1].startswith("UPDATE answers SET value=")
     with app.uow() as uow:
         again = uow.cases.get(case_id)
-    assert again.version == version + 1 and again.value("bullied") == "Anna de Jong, Kim Bakker"
+    assert again.version == version + 1 and again.value("bullied") == ["Anna de Jong", "Kim Bakker"]
 
 
 def test_a_stale_change_to_a_part_alone_is_refused(app, case_id):
@@ -71,14 +71,14 @@ def test_a_stale_change_to_a_part_alone_is_refused(app, case_id):
     with app.uow() as first, app.uow() as second:
         a = first.cases.get(case_id)
         b = second.cases.get(case_id)
-        a.answer("bullied").value = "Anna de Jong"
+        a.answer("bullied").value = ["Kim Bakker"]
         first.commit()
         b.members.append(CaseMember("sduijveman", "shared", "jdevries", b.created_at))
         with pytest.raises(ConcurrentUpdate):
             second.commit()
     with app.uow() as uow:
         case = uow.cases.get(case_id)
-    assert case.value("bullied") == "Anna de Jong" and case.members == []
+    assert case.value("bullied") == ["Kim Bakker"] and case.members == []
 
 
 def test_members_removed_and_added_again_are_stored_as_they_end(app, case_id):
@@ -127,3 +127,44 @@ def test_reminders_and_events_changed_by_flows_are_written_at_commit(app, case_i
         uow.commit()
     with app.uow() as uow:
         assert [r.kind for r in uow.reminders.due(due, 10)].count(ReminderKind.CHECKIN) == 1
+
+
+class CountingCipher:
+    """The engine's own cipher, counting the values it decrypts."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.decrypted = inner, 0
+
+    def encrypt(self, data: bytes) -> bytes:
+        return self.inner.encrypt(data)
+
+    def decrypt(self, token: bytes) -> bytes:
+        self.decrypted += 1
+        return self.inner.decrypt(token)
+
+
+def test_an_answer_is_decrypted_when_first_read_and_only_then(app, wired, case_id):
+    from storage.crypto import attach, cipher_of
+
+    counting = CountingCipher(cipher_of(wired.engine.dialect))
+    attach(wired.engine, counting)
+    with app.uow() as uow:
+        case = uow.cases.get(case_id)
+        assert len(case.answers) >= 3 and counting.decrypted == 0
+        assert case.value("bullied") == ["Anna de Jong"]  # INTAKE's answer
+        assert counting.decrypted == 1
+        case.value("bullied")
+        assert counting.decrypted == 1  # once per answer
+        uow.commit()  # nothing changed: nothing written, nothing else decrypted
+        assert counting.decrypted == 1
+
+
+def test_an_answer_assigned_without_being_read_is_written_and_reads_back(app, case_id):
+    with app.uow() as uow:
+        case = uow.cases.get(case_id)
+        answer = case.answer("bullied")  # found by question id: the value is not read
+        answer.value = ["Kim Bakker"]
+        assert answer.value == ["Kim Bakker"]
+        uow.commit()
+    with app.uow() as uow:
+        assert uow.cases.get(case_id).value("bullied") == ["Kim Bakker"]
