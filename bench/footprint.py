@@ -14,6 +14,7 @@ server (aiohttp, Bolt and botbuilder loaded, bench/bare_server.py) measured the 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -28,11 +29,18 @@ from bench.report import publish, row  # noqa: E402
 FRAMEWORKS = "import sqlalchemy; print('ready', flush=True)"
 
 
+# As a school's machine starts it: Python keeps the compiled bytecode of what it imports (site-packages has it
+# from pip's install; our modules get it at the first, untimed start). An environment that forbids writing
+# it (PYTHONDONTWRITEBYTECODE, as this workplace's shell sets) would compile our ~60 modules at every start
+# while the reference's came precompiled.
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def first_line(command: list[str]) -> float:
     """Seconds from spawn to the first line on stdout."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, env=ENV)
     process.stdin.write("/stop\n")
     process.stdin.flush()
     line = process.stdout.readline()
@@ -80,7 +88,8 @@ def main() -> None:
             ours.rss_after <= 200),
     ]
     notes = (f"Start: median of {args.starts} starts of `python -m bot chat --db FILE` on an existing SQLite file, "
-             f"to its greeting. Memory: VmRSS of `python -m bot serve` (Slack on, SQLite, the worker running) and of "
+             f"to its greeting, alternating with the reference, both with Python's bytecode cache on (as after an "
+             f"install; the first, untimed start writes ours). Memory: VmRSS of `python -m bot serve` (Slack on, SQLite, the worker running) and of "
              f"the bare server (bench/bare_server.py: aiohttp, Bolt, botbuilder), idle and after {args.seconds:.0f} s "
              f"of the load of figure 2 ({args.mentors} mentors; ours served {ours.requests:,} requests, "
              f"{ours.walks} cases) (`bench/footprint.py`).")
