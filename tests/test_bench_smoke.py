@@ -52,7 +52,8 @@ def test_slack_load_benchmark_runs_on_a_tiny_size():
 @pytest.mark.slow
 def test_teams_step_benchmark_runs_on_a_tiny_size():
     out = _run("bench/teams_step.py", "--requests", "10", "--mentors", "5")
-    assert "| Teams step, median |" in out and "(bare botbuilder)" in out
+    assert "| Teams step, median |" in out and "(bare botbuilder, clients kept)" in out
+    assert "| Teams step, against botbuilder as it ships, median |" in out and "(bare botbuilder)" in out
 
 
 @pytest.mark.slow

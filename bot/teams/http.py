@@ -21,6 +21,7 @@ from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
 from bot.settings import NotConfigured, ServerSettings, TeamsSettings
+from bot.teams.connector import KeptClients
 from bot.teams.inbound import bearer_shaped, parse_activity, tenant_in
 from bot.teams.listeners import PestbotTeamsBot, turn_error_handler
 from bot.teams.notify import TeamsNotifier
@@ -76,7 +77,7 @@ def mount(web_app: web.Application, wired: Wired, teams: TeamsSettings, server: 
                             "Microsoft 365-organisatie waar de app geïnstalleerd is. Zet het tenant-id van de school "
                             "(Azure Bot → Configuration, of Entra ID → Overview).")
     channels = {"msteams"} if secure else {"msteams", "emulator"}  # the Emulator only in the insecure dev mode
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_config(teams)))
+    adapter = CloudAdapter(KeptClients(ConfigurationBotFrameworkAuthentication(_config(teams))))
     adapter.on_turn_error = turn_error_handler(wired.app)
     refs = RefStore(wired.app)
     teams_bot = PestbotTeamsBot(wired.app, refs)

@@ -86,6 +86,7 @@ class FakeConnector:
     failing_deletes: int = 0  # answer the next this many deletes with 403
     ids: Any = field(default_factory=lambda: itertools.count(1))
     delay: float = 0.0  # seconds a post waits before it is taken: the bot may die before it arrives
+    peers: set[Any] = field(default_factory=set)  # the bot's TCP connections (address, port) that posted
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -114,6 +115,7 @@ class FakeConnector:
         return web.Response(status=200)
 
     async def record(self, request: web.Request) -> web.Response:
+        self.peers.add(request.transport.get_extra_info("peername") if request.transport else None)
         if self.failing_posts:
             self.failing_posts -= 1
             return web.json_response({"error": {"code": "ServiceError", "message": "try again"}}, status=500)

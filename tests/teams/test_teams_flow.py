@@ -188,3 +188,15 @@ def test_a_group_chat_tells_its_id_for_the_config_and_is_remembered(teams):
     assert reply.conversation == chat and f"schoolconfig: {chat}" in reply.text
     assert [r["key"] for r in teams.rows("conversation_refs")] == [f"channel:{chat}"]
     assert teams.rows("conversations") == []
+
+
+def test_turns_reuse_one_connector_client_and_its_connections(teams):
+    """botbuilder's CloudAdapter makes a new ConnectorClient for every turn: a new HTTP session, so a new
+    connection (in production a new TLS handshake) to the connector, and msrest's retry policy built anew
+    twice per turn (a million list comparisons each). The clients are kept per service URL (issue 17)."""
+    teams.connector.peers.clear()
+    posted = []
+    for line in INTAKE[:4]:
+        posted += teams.say(line)
+    assert len(posted) >= 4  # every turn answered
+    assert len(teams.connector.peers) <= 2, teams.connector.peers
