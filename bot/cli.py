@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
-from bot.cli_support import (SERVER_MISSING, build_app, dutch_counts, env, fail, need_server, server_installed,
-                             start_logging)
-from bot.settings import Settings, database_url_for
+from bot.cli_support import (
+    SERVER_MISSING,
+    build_app,
+    dutch_counts,
+    env,
+    fail,
+    need_server,
+    server_installed,
+    settings_for,
+    start_logging,
+)
+from bot.cli_support import chat as run_chat
 
 app = typer.Typer(help="Pestbot: het pestprotocol van je school, stap voor stap in de chat.",
                   no_args_is_help=True, add_completion=False)
@@ -22,13 +30,7 @@ DbOption = typer.Option(None, "--db", help="SQLite-bestand of database-URL (stan
 ConfigOption = typer.Option(None, "--config", help="het configuratiebestand van de school (standaard het voorbeeld)")
 
 
-def _settings(db: str | None, config: Path | None) -> Settings:
-    settings = env(Settings)
-    if db:
-        settings.database_url = database_url_for(db)
-    if config:
-        settings.config = config
-    return settings
+_settings = settings_for
 
 
 @app.command()
@@ -38,19 +40,7 @@ def chat(
     config: Path | None = ConfigOption,
 ) -> None:
     """Chat met Pestbot in de terminal, zonder Slack of Teams."""
-    from bot.clock import OffsetClock
-    from bot.console import Console, KeyValue, input_lines
-    from flows.school import Role
-
-    settings = _settings(db, config)
-    clock = OffsetClock()
-    wired = build_app(settings, clock)
-    school = wired.app.school
-    person = school.person(as_person) if as_person else school.with_role(Role.MENTOR)[0]
-    if person is None:
-        return fail(f"Onbekende persoon '{as_person}'. Kies uit: {', '.join(p.id for p in school.people)}.")
-    console = Console(wired.app, clock, person.id, KeyValue(wired.app.uow), exports=settings.exports)
-    console.run(input_lines(None if sys.stdin.isatty() else sys.stdin))
+    run_chat(as_person, db, config)  # also reached without Typer: bot/entry.py
 
 
 @app.command()

@@ -3,11 +3,11 @@ a traceback, the wired app, logging for the long-running processes, counts in Du
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any, TypeVar
 
-import typer
-
-from bot.settings import Settings
+from bot.settings import Settings, database_url_for
 
 T = TypeVar("T")
 EXPECTED = {"bool_parsing": "verwacht 1 of 0", "int_parsing": "verwacht een geheel getal",
@@ -16,8 +16,8 @@ EXPECTED = {"bool_parsing": "verwacht 1 of 0", "int_parsing": "verwacht een gehe
 
 
 def fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
 
 
 def env(model: type[T]) -> T:
@@ -31,6 +31,34 @@ def env(model: type[T]) -> T:
                           f"({EXPECTED.get(e['type'], e['msg'])})" for e in exc.errors())
         fail(f"Pestbot kan niet starten; een instelling klopt niet: {wrong}")
         raise  # unreachable: fail() exits
+
+
+def settings_for(db: str | None, config: Path | None) -> Settings:
+    """The settings from the environment, with a command's --db and --config over them."""
+    settings = env(Settings)
+    if db:
+        settings.database_url = database_url_for(db)
+    if config:
+        settings.config = config
+    return settings
+
+
+def chat(as_person: str | None, db: str | None, config: Path | None) -> None:
+    """`pestbot chat`: the console, as a mentor (or `as_person`) of the school's configuration."""
+    from bot.clock import OffsetClock
+    from bot.console import Console, KeyValue, input_lines
+    from flows.school import Role
+
+    settings = settings_for(db, config)
+    clock = OffsetClock()
+    wired = build_app(settings, clock)
+    school = wired.app.school
+    person = school.person(as_person) if as_person else school.with_role(Role.MENTOR)[0]
+    if person is None:
+        return fail(f"Onbekende persoon '{as_person}'. Kies uit: {', '.join(p.id for p in school.people)}.")
+    console = Console(wired.app, clock, person.id, KeyValue(wired.app.uow), exports=settings.exports)
+    console.run(input_lines(None if sys.stdin.isatty() else sys.stdin))
+    return None
 
 
 SERVER_MISSING = ("Pestbot kan niet starten: de onderdelen voor Slack en Teams zijn niet geïnstalleerd (de "
