@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,8 +44,11 @@ def test_turn_floor_benchmark_runs_on_a_tiny_size():
 
 @pytest.mark.slow
 def test_slack_load_benchmark_runs_on_a_tiny_size():
-    out = _run("bench/slack_load.py", "--mentors", "3", "--seconds", "1", "--max-requests", "200")
+    out = _run("bench/slack_load.py", "--mentors", "3", "--seconds", "1", "--max-requests", "200", "--rates", "4")
     assert "| Slack steps per second, 3 mentors over HTTP |" in out
+    assert "| server CPU per request, closed loop (OS: user + system, the worker's included) |" in out
+    assert "| Slack open loop at 4 steps/s over HTTP, p50 / p99 |" in out
+    assert re.search(r"\| … at 4 steps/s: [^|]*\| [0-9.]+/s, \d+, 0, 0 / 0, ", out), out  # no error, lost or doubled
     assert "| errors under load | 0 |" in out
     assert "| posts lost / doubled (fake Slack API) | 0 / 0 |" in out
 
