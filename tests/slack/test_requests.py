@@ -61,7 +61,8 @@ def test_user_text_is_escaped_wherever_it_goes_into_mrkdwn(slack):
         before = slack.fake.count()
         slack.dm(MENTOR, line)
         slack.fake.settle(before)
-    case_id = slack.app.uow().__enter__().conversations.get("jdevries").active_case_id
+    with slack.app.uow() as uow:
+        case_id = uow.conversations.get("jdevries").active_case_id
     before = slack.fake.count()
     slack.dm(MENTOR, f"details {case_id}")
     slack.fake.settle(before)
