@@ -10,13 +10,13 @@ import asyncio
 import logging
 from dataclasses import replace
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
-from botbuilder.schema import (Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, Attachment,
-                               ChannelAccount)
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, Attachment
 
 from bot.clicked import outdated_line, verdict
 from bot.teams import render
-from bot.teams.identity import person_of, tenant_of
+from bot.teams.identity import tenant_of
 from bot.teams.inbound import Submit, parse_submit
+from bot.teams.people import TeamsPeople
 from bot.teams.refs import Ref, RefStore, channel_key, teams_ref, user_key
 from flows.content import Content
 from flows.messages import Message
@@ -47,11 +47,13 @@ def ref_from(activity: Activity, key: str, person_id: str | None) -> Ref:
 class PestbotTeamsBot(ActivityHandler):
     def __init__(self, app: App, refs: RefStore) -> None:
         self.app, self.refs = app, refs
+        self.people = TeamsPeople(app)
 
     # --- who and where -------------------------------------------------------------------------------------
 
-    def person_for(self, account: ChannelAccount | None) -> Person | None:
-        return person_of(self.app.school, account)
+    async def person_for(self, turn_context: TurnContext) -> Person | None:
+        """The sender as a school person: by the config's Teams ids, else by e-mail (bot/teams/people.py)."""
+        return await self.people.person(turn_context)
 
     async def remember_place(self, activity: Activity) -> bool:
         """A team channel or group chat the bot is in; True when it is the safety team's conversation."""
@@ -81,7 +83,7 @@ class PestbotTeamsBot(ActivityHandler):
                 text = content.msg("teams_personal_only", conversation=activity.conversation.id.split(";", 1)[0])
             await turn_context.send_activity(MessageFactory.text(text))
             return
-        person = self.person_for(activity.from_property)
+        person = await self.person_for(turn_context)
         if person is None:  # the service answers unknown people politely and stores nothing
             replies = await asyncio.to_thread(handle_message, self.app, "", activity.text or "")
             await self.reply(turn_context, None, replies)
@@ -128,7 +130,7 @@ class PestbotTeamsBot(ActivityHandler):
         """`Action.Execute` (Universal Actions). Pestbot's cards use `Action.Submit` only, so this is an old or
         a foreign card: it is replaced by a card that says so, instead of Teams' error (botbuilder answers 501).
         (A plain-text answer would be the lighter reply, but botbuilder 4.17 can only serialise a card here.)"""
-        person = self.person_for(turn_context.activity.from_property)
+        person = await self.person_for(turn_context)
         content = await asyncio.to_thread(content_for, self.app, person)
         card = render.activity(self.app, content, Message(text=content.msg("teams_bad_card"))).attachments[0].content
         return AdaptiveCardInvokeResponse(status_code=200, type=render.CONTENT_TYPE, value=card)
@@ -147,7 +149,7 @@ class PestbotTeamsBot(ActivityHandler):
         if not self.personal(activity):
             await self.remember_place(activity)
             return
-        person = self.person_for(activity.from_property)
+        person = await self.person_for(turn_context)
         if person is not None:
             await asyncio.to_thread(self.refs.save, ref_from(activity, user_key(activity.from_property.id),
                                                              person.id))

@@ -87,6 +87,9 @@ class FakeConnector:
     ids: Any = field(default_factory=lambda: itertools.count(1))
     delay: float = 0.0  # seconds a post waits before it is taken: the bot may die before it arrives
     peers: set[Any] = field(default_factory=set)  # the bot's TCP connections (address, port) that posted
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)  # Teams user id → the member's account
+    member_lookups: list[tuple[str, str]] = field(default_factory=list)  # (conversation, member) asked for
+    failing_lookups: int = 0  # answer the next this many member look-ups with 403 (not retried by msrest)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -96,7 +99,24 @@ class FakeConnector:
         # Update Activity (Bot Framework REST API reference: `PUT /v3/conversations/{conversationId}/
         # activities/{activityId}`, answered with a ResourceResponse).
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self.update)
+        # Get single member (Microsoft Teams docs, "Get Teams specific context for your bot": `GET /v3/
+        # conversations/{conversationId}/members/{userId}`, answered with the member's TeamsChannelAccount).
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self.member)
         return app
+
+    async def member(self, request: web.Request) -> web.Response:
+        conversation, member = request.match_info["conversation"], request.match_info["member"]
+        self.member_lookups.append((conversation, member))
+        if self.failing_lookups:
+            self.failing_lookups -= 1
+            return web.json_response({"error": {"code": "BotNotInConversationRoster",
+                                                "message": "The bot is not part of the conversation roster."}},
+                                     status=403)
+        if member not in self.members:  # the connector's answer for someone not in the conversation
+            return web.json_response({"error": {"code": "MemberNotFoundInConversation",
+                                                "message": "The member was not found in the conversation."}},
+                                     status=404)
+        return web.json_response(self.members[member])
 
     async def update(self, request: web.Request) -> web.Response:
         if self.failing_updates:
