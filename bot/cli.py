@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from bot import cli_people
 from bot.cli_support import (
     SERVER_MISSING,
     build_app,
@@ -25,6 +26,7 @@ db_app = typer.Typer(help="De database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 outbox_app = typer.Typer(help="Berichten die niet bezorgd konden worden.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(cli_people.app, name="people")
 
 DbOption = typer.Option(None, "--db", help="SQLite-bestand of database-URL (standaard ./pestbot.db of PESTBOT_DATABASE_URL)")
 ConfigOption = typer.Option(None, "--config", help="het configuratiebestand van de school (standaard het voorbeeld)")
@@ -57,6 +59,7 @@ def serve(
     from aiohttp import web
 
     from bot.clock import SystemClock
+    from bot.reload import install_reload
     from bot.server import NotConfigured, create_web_app
     from bot.settings import ServerSettings, SlackSettings, TeamsSettings
     from flows.yamlsource import SourceError
@@ -70,6 +73,7 @@ def serve(
         wired = build_app(settings, SystemClock())
         try:
             start_logging(settings)
+            install_reload(wired.app, settings.config)  # SIGHUP: the people again, without a restart
             return serve_socket_mode(wired, env(SlackSettings), server)
         except (SourceError, ValueError, NotConfigured) as exc:
             return fail(f"Pestbot kan niet starten:\n{exc}")
@@ -79,6 +83,7 @@ def serve(
     except (SourceError, NotConfigured) as exc:
         return fail(f"Pestbot kan niet starten:\n{exc}")
     start_logging(settings)
+    install_reload(wired.app, settings.config)  # SIGHUP: the people again, without a restart
     web.run_app(web_app, host=server.host, port=server.port, print=lambda text: typer.echo(text, err=True))
 
 
@@ -90,6 +95,7 @@ def worker(db: str | None = DbOption, config: Path | None = ConfigOption) -> Non
     from datetime import timedelta
 
     from bot.clock import SystemClock
+    from bot.reload import install_reload
     from bot.server import NOTIFIER, NotConfigured, create_web_app
     from bot.settings import ServerSettings, SlackSettings, TeamsSettings
     from bot.worker import run_forever
@@ -102,6 +108,7 @@ def worker(db: str | None = DbOption, config: Path | None = ConfigOption) -> Non
     except NotConfigured as exc:
         return fail(f"Pestbot kan niet starten:\n{exc}")
     start_logging(settings)
+    install_reload(wired.app, settings.config)
     asyncio.run(run_forever(wired.app, notifier, server.worker_interval, server.worker_batch,
                             server.worker_concurrency, timedelta(seconds=server.worker_lease)))
 

@@ -9,21 +9,40 @@ from typing import Any
 
 from flows.content import Content, load_content, roles_needed, shipped
 from flows.ports import Clock
-from flows.school import Role, SchoolConfig, parse_school
+from flows.school import Role, SchoolConfig, parse_people, parse_school
 from flows.services import App, keyed_fingerprint
-from flows.yamlsource import SourceError
+from flows.yamlsource import SourceError, parse_yaml
 
 PLATFORMS = ("slack", "teams")  # the chat platforms with an adapter (bot/<platform>/); people's `ids` name these
 
 
-def load_school(path: Path) -> SchoolConfig:
+def read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SourceError(f"{path}: kan het bestand niet lezen ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: het bestand is geen UTF-8 (byte {exc.start})") from None
-    return parse_school(text, str(path), PLATFORMS)
+
+
+def people_path(config_path: Path, text: str) -> Path | None:
+    """The people file the config names (`people_file:`), relative to the config; None when it names none."""
+    if "people_file" not in text:  # most configs: no second parse of the YAML
+        return None
+    data, _ = parse_yaml(text, str(config_path))
+    name = data.get("people_file") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name:
+        return None  # not a file name: the config's own validation says so
+    path = Path(name)
+    return path if path.is_absolute() else config_path.parent / path
+
+
+def load_school(path: Path) -> SchoolConfig:
+    """The school's config, with the people of its people file; errors name the file and line."""
+    text = read_text(path)
+    more = people_path(path, text)
+    people = parse_people(read_text(more), str(more), PLATFORMS) if more is not None else ()
+    return parse_school(text, str(path), PLATFORMS, people)
 
 
 def protocol_of(school: SchoolConfig, config_path: Path) -> str:
@@ -38,12 +57,16 @@ def protocol_of(school: SchoolConfig, config_path: Path) -> str:
 def load_contents(school: SchoolConfig, config_path: Path) -> dict[str, Content]:
     """The school's protocol with its words; every role it needs is someone's in the config."""
     contents = load_content(protocol_of(school, config_path))
-    content = contents[school.language]
+    check_roles(school, contents[school.language], config_path)
+    return contents
+
+
+def check_roles(school: SchoolConfig, content: Content, config_path: Path) -> None:
+    """Every role the protocol names is someone's in the config (also checked when people are reloaded)."""
     missing = sorted(role for role in roles_needed(content) if not school.with_role(Role(role)))
     if missing:
         raise SourceError(f"{config_path}: het protocol ({content.protocol.name}) noemt de rol "
                           f"{', '.join(missing)}, maar niemand in people heeft die rol")
-    return contents
 
 
 @dataclass

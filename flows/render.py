@@ -148,7 +148,7 @@ def _who_facts(content: Content, school: SchoolConfig, dept: str | None) -> dict
         leader = names(school, [school.school_leader_of(dept)])
         team = names(school, school.safety_team(dept))
     else:
-        leader = "; ".join(f"{d.name}: {names(school, [school.person(d.school_leader)])}" for d in school.departments)
+        leader = "; ".join(f"{d.name}: {names(school, [school.named(d.school_leader)])}" for d in school.departments)
         team = ", ".join([content.msg("school_leader_each", leaders=leader),
                           *(p.name for p in school.with_role(Role.SAFETY_TEAM))])
     return {

@@ -76,7 +76,7 @@ class Person(Strict):
 class Department(Strict):
     id: str = Slug
     name: str = Field(min_length=1, max_length=100)
-    school_leader: str
+    school_leader: str = Field(min_length=1, max_length=200)  # a person's id or e-mail address
 
 
 class SafetyChannel(Strict):
@@ -119,6 +119,17 @@ class SchoolConfig(Strict):
     magister: Magister = Magister()
     departments: tuple[Department, ...] = Field(min_length=1)
     people: tuple[Person, ...] = Field(min_length=1)
+    # More people in a file of their own (`people:` as here), relative to this file: what `pestbot people
+    # import` writes from a staff export. Its people come after the ones listed here; both count.
+    people_file: str | None = Field(default=None, min_length=1, max_length=300)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _with_people_file(cls, data: object, info: ValidationInfo) -> object:
+        more = (info.context or {}).get("people")
+        if not more or not isinstance(data, dict) or not isinstance(data.get("people", []), list):
+            return data
+        return {**data, "people": [*data.get("people", []), *more]}
 
     @field_validator("timezone")
     @classmethod
@@ -139,7 +150,7 @@ class SchoolConfig(Strict):
         for i, dept in enumerate(self.departments):
             if dept.id in dept_ids[:i]:
                 raise At(("departments", i, "id"), f"dubbele afdeling-id: {dept.id}")
-            leader = self.person(dept.school_leader)
+            leader = self.named(dept.school_leader)
             if leader is None or not leader.has(Role.SCHOOL_LEADER):
                 raise At(("departments", i, "school_leader"), f"afdeling {dept.id}: schoolleider "
                          f"'{dept.school_leader}' is geen persoon met rol school_leader")
@@ -167,6 +178,11 @@ class SchoolConfig(Strict):
     def person(self, person_id: str | None) -> Person | None:
         return self._by_id.get(person_id) if person_id else None
 
+    def named(self, ref: str) -> Person | None:
+        """A person the config names by id or by e-mail address (people imported from a staff export get ids
+        made from their address; a department can name its leader either way)."""
+        return self.person(ref) or (self.by_email(ref) if "@" in ref else None)
+
     def with_role(self, role: Role) -> list[Person]:
         return [p for p in self.people if p.has(role)]
 
@@ -175,7 +191,7 @@ class SchoolConfig(Strict):
 
     def school_leader_of(self, dept_id: str | None) -> Person | None:
         dept = self.department(dept_id)
-        return self.person(dept.school_leader) if dept else None
+        return self.named(dept.school_leader) if dept else None
 
     def safety_team(self, dept_id: str | None) -> list[Person]:
         """The school leader concerned plus the standing members of the social-safety team."""
@@ -206,6 +222,20 @@ class SchoolConfig(Strict):
         return {p.email.lower(): p for p in self.people if p.email}
 
 
-def parse_school(text: str, source: str, platforms: tuple[str, ...] | None = None) -> SchoolConfig:
-    """The config in `text`; given the `platforms` there are adapters for, `ids` may name only those."""
-    return load_model(SchoolConfig, text, source, {"platforms": platforms} if platforms is not None else None)
+class PeopleFile(Strict):
+    """The file `people_file` names: people only."""
+
+    people: tuple[Person, ...] = ()
+
+
+def parse_school(text: str, source: str, platforms: tuple[str, ...] | None = None,
+                 people: tuple[Person, ...] = ()) -> SchoolConfig:
+    """The config in `text`; given the `platforms` there are adapters for, `ids` may name only those. `people`
+    (read from its `people_file`) come after the people the text lists."""
+    context = {"platforms": platforms} if platforms is not None else {}
+    return load_model(SchoolConfig, text, source, {**context, "people": people} if people else context or None)
+
+
+def parse_people(text: str, source: str, platforms: tuple[str, ...] | None = None) -> tuple[Person, ...]:
+    """The people of a people file, each validated as in the config."""
+    return load_model(PeopleFile, text, source, {"platforms": platforms} if platforms is not None else None).people

@@ -48,7 +48,7 @@ def oauth_enabled(settings: SlackSettings) -> bool:
 
 def build(wired: Wired, settings: SlackSettings, socket_mode: bool = False) -> SlackBot:
     logger = quiet_loggers()
-    people = People(wired.app.school)
+    people = People(wired.app)
     if not wired.app.school.slack_workspaces:
         raise NotConfigured("slack_workspaces ontbreekt in de schoolconfig: zet het team-id van de werkruimte "
                                "van de school (T…, of E… voor een Enterprise Grid-organisatie). Zonder weet "

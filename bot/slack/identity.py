@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -18,26 +19,41 @@ from flows.school import Person, SchoolConfig
 log = logging.getLogger(__name__)
 
 
+class HasSchool(Protocol):
+    school: SchoolConfig
+
+
 class People:
-    def __init__(self, school: SchoolConfig) -> None:
-        self.school = school
+    def __init__(self, app: HasSchool) -> None:
+        self.app = app  # its `school` may be replaced while running (bot/reload.py): always read it from there
         self._lock = threading.Lock()
+        self._school: SchoolConfig | None = None  # the people the remembered look-ups were made against
         self._by_user: dict[str, str] = {}  # Slack user id → person id
         self._by_person: dict[str, str] = {}  # person id → Slack user id
-        self._by_email = any(p.email and not p.id_on("slack") for p in school.people)
+        self._by_email = False
+
+    @property
+    def school(self) -> SchoolConfig:
+        school = self.app.school
+        if school is not self._school:  # the people were reloaded: forget what was looked up for the old ones
+            with self._lock:
+                self._school, self._by_user, self._by_person = school, {}, {}
+                self._by_email = any(p.email and not p.id_on("slack") for p in school.people)
+        return school
 
     def person(self, user_id: str | None, client: WebClient | None = None) -> Person | None:
         """The school's person for a Slack user id, or None: someone the bot must refuse."""
         if not isinstance(user_id, str) or not user_id:
             return None
-        found = self.school.by_platform_id("slack", user_id)
+        school = self.school
+        found = school.by_platform_id("slack", user_id)
         if found is not None or not self._by_email or client is None:
             return found
         with self._lock:
             if user_id in self._by_user:
-                return self.school.person(self._by_user[user_id])
+                return school.person(self._by_user[user_id])
         email = self._call(client.users_info, ("user", "profile", "email"), user=user_id)
-        person = self.school.by_email(email)
+        person = school.by_email(email)
         person = person if person is not None and not person.id_on("slack") else None
         if person is not None:  # only what was found is remembered: a failed look-up is tried again
             with self._lock:
@@ -48,6 +64,7 @@ class People:
         """Where to write to a person: their configured Slack id, or the one their e-mail address has."""
         if person.id_on("slack") or not person.email:
             return person.id_on("slack")
+        self.school  # noqa: B018 - forgets what was looked up when the people were reloaded
         with self._lock:
             if person.id in self._by_person:
                 return self._by_person[person.id]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 from slack_sdk import WebClient
 
@@ -57,7 +59,7 @@ def test_people_without_a_slack_id_are_found_by_their_e_mail_address(wired, fake
     for person in data["people"]:
         if person["id"] == "jdevries":
             person.update(ids={}, email="jdevries@school.nl")
-    mapping = People(SchoolConfig.model_validate(data))
+    mapping = People(SimpleNamespace(school=SchoolConfig.model_validate(data)))
     fake_slack.emails["U0NEWMAIL1"] = "jdevries@school.nl"
     client = WebClient(token="xoxb-test", base_url=fake_slack.url)
     assert mapping.person("U0NEWMAIL1", client).id == "jdevries"
