@@ -14,9 +14,8 @@ from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, AdaptiveCard
 
 from bot.clicked import outdated_line, verdict
 from bot.teams import render
-from bot.teams.identity import tenant_of
+from bot.teams.identity import TeamsPeople, tenant_of
 from bot.teams.inbound import Submit, parse_submit
-from bot.teams.people import TeamsPeople
 from bot.teams.refs import Ref, RefStore, channel_key, teams_ref, user_key
 from flows.content import Content
 from flows.messages import Message
