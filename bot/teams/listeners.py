@@ -51,7 +51,7 @@ class PestbotTeamsBot(ActivityHandler):
     # --- who and where -------------------------------------------------------------------------------------
 
     async def person_for(self, turn_context: TurnContext) -> Person | None:
-        """The sender as a school person: by the config's Teams ids, else by e-mail (bot/teams/people.py)."""
+        """The sender as a school person: by the config's Teams ids, else by e-mail (bot/teams/identity.py)."""
         return await self.people.person(turn_context)
 
     async def remember_place(self, activity: Activity) -> bool:

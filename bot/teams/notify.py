@@ -130,7 +130,7 @@ class TeamsNotifier(SendOnly):
             conversation = school.safety_channel.teams_conversation
             return self.refs.get(channel_key(conversation)) if conversation else None
         person = school.person(target.removeprefix(PREFIX) if target_kind == REPLY else target)
-        # A person listed by e-mail has a reference once they wrote to the bot (bot/teams/people.py).
+        # A person listed by e-mail has a reference once they wrote to the bot (bot/teams/identity.py).
         reachable = person is not None and (person.id_on("teams") or person.email)
         return self.refs.for_person(person.id) if reachable else None
 
