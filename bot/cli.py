@@ -37,7 +37,7 @@ _settings = settings_for
 
 @app.command()
 def chat(
-    as_person: str | None = typer.Option(None, "--as", help="speel deze persoon (id uit de configuratie)"),
+    as_person: str | None = typer.Option(None, "--as", help="speel deze persoon (id of e-mailadres uit de configuratie)"),
     db: str | None = DbOption,
     config: Path | None = ConfigOption,
 ) -> None:

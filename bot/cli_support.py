@@ -53,9 +53,10 @@ def chat(as_person: str | None, db: str | None, config: Path | None) -> None:
     clock = OffsetClock()
     wired = build_app(settings, clock)
     school = wired.app.school
-    person = school.person(as_person) if as_person else school.with_role(Role.MENTOR)[0]
+    person = school.named(as_person) if as_person else school.with_role(Role.MENTOR)[0]
     if person is None:
-        return fail(f"Onbekende persoon '{as_person}'. Kies uit: {', '.join(p.id for p in school.people)}.")
+        shown = ", ".join(p.id for p in school.people[:12]) + (" …" if len(school.people) > 12 else "")
+        return fail(f"Onbekende persoon '{as_person}': geef een id of e-mailadres uit de configuratie ({shown}).")
     console = Console(wired.app, clock, person.id, KeyValue(wired.app.uow), exports=settings.exports)
     console.run(input_lines(None if sys.stdin.isatty() else sys.stdin))
     return None

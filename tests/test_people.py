@@ -196,3 +196,13 @@ def test_slack_finds_people_by_email_as_they_are_after_a_reload(running, school_
     assert run("people", "import", str(school_dir / "staff.csv"), "--config", str(config)).exit_code == 0
     reload_people(app, config)
     assert people.person("U0TIM00001", Client()).name == "Tim Kras"
+
+
+def test_the_console_plays_a_person_named_by_e_mail(school_dir, tmp_path):
+    config = str(school_dir / "school.yaml")
+    assert run("people", "import", str(school_dir / "staff.csv"), "--config", config).exit_code == 0
+    result = CliRunner().invoke(cli, ["chat", "--as", "A.DeJong@vlinderschool.example", "--config", config,
+                                      "--db", str(tmp_path / "p.db")], input="help\n")
+    assert result.exit_code == 0 and "Anna de Jong" in result.output, result.output
+    result = run("chat", "--as", "niemand@vlinderschool.example", "--config", config, "--db", str(tmp_path / "p.db"))
+    assert result.exit_code == 2 and "geef een id of e-mailadres" in result.output
