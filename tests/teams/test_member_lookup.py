@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from bot.wiring import PLATFORMS
-from tests.conftest import EXAMPLE_CONFIG
 from flows.messages import Message
 from flows.school import parse_school
+from tests.conftest import EXAMPLE_CONFIG
 
 NEW_USER = "29:1GcS4EyB_oSI8A88XmWBN7NJFyMqe3QGnJdgLfFGkJnVelzRGos0bPbpsfJjcbAD22bmKc4GMbrY2g4JDrrA8vM06X1"
 OBJECT_ID = "9d3e08f9-a7ae-43aa-a4d3-de3f319a8a9c"
