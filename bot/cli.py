@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from bot import cli_people
+from bot import cli_calendar, cli_people
 from bot.cli_support import (
     SERVER_MISSING,
     build_app,
@@ -27,6 +27,7 @@ app.add_typer(db_app, name="db")
 outbox_app = typer.Typer(help="Berichten die niet bezorgd konden worden.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(cli_people.app, name="people")
+app.add_typer(cli_calendar.app, name="calendar")
 
 DbOption = typer.Option(None, "--db", help="SQLite-bestand of database-URL (standaard ./pestbot.db of PESTBOT_DATABASE_URL)")
 ConfigOption = typer.Option(None, "--config", help="het configuratiebestand van de school (standaard het voorbeeld)")
