@@ -358,17 +358,19 @@ def key_rotate(db: str | None = DbOption) -> None:
 @app.command("check-config")
 def check_config(config: Path | None = ConfigOption) -> None:
     """Controleer het configuratiebestand van de school en de inhoud van het protocol."""
-    from bot.wiring import load_contents, load_school
+    from bot.wiring import languages_said, load_contents, load_school
     from flows.yamlsource import SourceError
 
     settings = _settings(None, config)
     try:
         school = load_school(settings.config)
-        protocol = load_contents(school, settings.config)[school.language].protocol
+        contents = load_contents(school, settings.config)
     except SourceError as exc:
         return fail(f"De configuratie klopt niet:\n{exc}")
+    protocol = contents[school.language].protocol
     typer.echo(f"In orde: {school.name}, {len(school.people)} personen, {len(school.departments)} afdelingen; "
                f"protocol: {protocol.name} ({len(protocol.states)} toestanden).")
+    typer.echo(languages_said(contents))
 
 
 def main() -> None:

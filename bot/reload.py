@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bot.wiring import check_roles, load_school
+from bot.wiring import check_languages, check_roles, load_school
 from flows.services import App
 from flows.yamlsource import SourceError
 
@@ -30,6 +30,7 @@ def reload_people(app: App, config_path: Path) -> str:
         try:
             new = load_school(config_path)
             check_roles(new, app.contents[old.language], config_path)
+            check_languages(new, app.contents, config_path)
         except SourceError as exc:
             said = f"De mensen zijn niet herladen; de oude gelden nog:\n{exc}"
             log.warning("people not reloaded: the config or its people file is not valid (%s)",

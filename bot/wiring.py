@@ -7,7 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.content import Content, load_content, roles_needed, shipped
+from flows.content import Content, LanguageError, load_content, roles_needed, shipped
+from flows.languages import DEFAULT_LANGUAGE, language_name, own_file
 from flows.ports import Clock
 from flows.school import Role, SchoolConfig, parse_people, parse_school
 from flows.services import App, keyed_fingerprint
@@ -54,11 +55,43 @@ def protocol_of(school: SchoolConfig, config_path: Path) -> str:
     return str(path if path.is_absolute() else (config_path.parent / path))
 
 
+def languages_of(school: SchoolConfig, config_path: Path) -> tuple[str, ...] | None:
+    """The languages the school offers: codes, and its own words files relative to the config file."""
+    if school.languages is None:
+        return None
+    return tuple(str(config_path.parent / entry) if own_file(entry) and not Path(entry).is_absolute() else entry
+                 for entry in school.languages)
+
+
 def load_contents(school: SchoolConfig, config_path: Path) -> dict[str, Content]:
-    """The school's protocol with its words; every role it needs is someone's in the config."""
-    contents = load_content(protocol_of(school, config_path))
+    """The school's protocol with its words in every language it offers; the school's language is one of them,
+    as is each person's; every role the protocol needs is someone's in the config."""
+    try:
+        contents = load_content(protocol_of(school, config_path), languages_of(school, config_path))
+    except LanguageError as exc:
+        raise SourceError(f"{config_path}: {exc}") from None
+    if school.language not in contents:
+        raise SourceError(f"{config_path}: language: {school.language} wordt niet aangeboden; zet die taal ook "
+                          f"onder languages (nu: {', '.join(contents)})")
+    check_languages(school, contents, config_path)
     check_roles(school, contents[school.language], config_path)
     return contents
+
+
+def check_languages(school: SchoolConfig, contents: dict[str, Content], config_path: Path) -> None:
+    """Every person's language is one the school offers (also checked when people are reloaded)."""
+    wrong = [f"{config_path}: persoon {p.id}: taal '{p.language}' wordt niet aangeboden (languages: "
+             f"{', '.join(contents)})" for p in school.people if p.language and p.language not in contents]
+    if wrong:
+        raise SourceError("\n".join(wrong))
+
+
+def languages_said(contents: dict[str, Content]) -> str:
+    """The languages offered, in Dutch, and for each partial one how much of it is said in the default."""
+    said = [f"{code} ({language_name(code)}" + (f": {c.fallback} van {c.total} teksten in het "
+                                                f"{language_name(DEFAULT_LANGUAGE)})" if c.fallback else ")")
+            for code, c in contents.items()]
+    return f"Talen: {', '.join(said)}."
 
 
 def check_roles(school: SchoolConfig, content: Content, config_path: Path) -> None:

@@ -11,6 +11,7 @@ from flows.answers import clean
 from flows.content import Content
 from flows.effects import BOT
 from flows.engine import MAX_NOTE, advance, checkin_note, resume, transition
+from flows.languages import language_name, named
 from flows.model import CHECKIN, Case, Reminder, new_case_id, normalise_case_id
 from flows.protocol import CLOSED, Trigger
 from flows.protocol_spec import ReminderKind
@@ -25,7 +26,7 @@ WITH_ARGUMENT = {"question", "checkin", "incident", "close", "reopen", "open", "
 ONE_WORD = {"share", "handover", "dossier", "stats"}
 # Commands whose argument has a shape: recognised even while a typed answer is awaited ("vraag 3").
 STRUCTURED = {"question": r"\d{1,3}", "amend": r"\d{1,3}", "open": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}",
-              "details": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}", "language": r"(nl|en)[a-z]*",
+              "details": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}",
               "dossier": r"[0-9a-z]{4}-?[0-9a-z]{4}-?[0-9a-z]{4}"}
 
 
@@ -40,7 +41,9 @@ def parse_command(content: Content, text: str, awaiting_text: bool = False) -> t
     command = content.command(first)
     if awaiting_text and not text.startswith("/"):
         shape = STRUCTURED.get(command or "")
-        if shape is None or not re.fullmatch(shape, rest):
+        fits = named(rest, content.offered) is not None if command == "language" else \
+            shape is not None and re.fullmatch(shape, rest) is not None
+        if not fits:
             return None
     if command in ONE_WORD and len(rest.split()) > 1:
         return None
@@ -241,10 +244,13 @@ def _snooze(turn: Turn, case: Case, _: str) -> Outcome:
 
 
 def _language(turn: Turn, argument: str) -> Outcome:
+    """`taal pl`: any language the school offers, by its code or its name; anything else changes nothing."""
     contents = turn.contents
-    wanted = argument.strip().lower()[:2]
-    if wanted not in contents:
-        return Outcome().say(turn.content.msg("language_usage"))
+    wanted = named(argument, tuple(contents))
+    if wanted is None:
+        word = turn.content.texts.commands["language"][0]
+        choices = ", ".join(f"'{word} {code}' ({language_name(code)})" for code in contents)
+        return Outcome().say(turn.content.msg("language_usage", choices=choices))
     outcome = Outcome()
     if turn.conversation.language != wanted:
         turn.conversation.language = wanted

@@ -1,25 +1,35 @@
 """The protocol and the bot's words, as data: the protocol's file with its words per language beside it
 (flows/protocols/<name>/), and the bot's general words per language (flows/content/<language>.yaml).
 
-All are validated on load; a broken file fails with its name, the line and the reason.
+All are validated on load; a broken file fails with its name, the line and the reason. The default language's
+words are complete; any other language's may leave words out, which are then said in the default language
+(flows/languages.py), and how many is logged when the words are loaded.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import string
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
+from flows.languages import CODE, DEFAULT_LANGUAGE, WHOLE, code_of, known_code, merge, own_file, shipped_languages
 from flows.protocol import Protocol, QuestionSpec
 from flows.protocol_spec import Notice, Strict
 from flows.yamlsource import SourceError, line_of, load_model, parse_yaml
 
-LANGUAGES = ("nl", "en")
 DEFAULT_PROTOCOL = "vo"
+log = logging.getLogger(__name__)
+
+
+class LanguageError(SourceError):
+    """The languages a school names cannot be offered; the message says which and why (the config's path is
+    added by whoever read the config)."""
 
 
 class QuestionText(Strict):
@@ -31,7 +41,7 @@ class QuestionText(Strict):
 class GeneralTexts(Strict):
     """The bot's own words in one language (flows/content/<language>.yaml)."""
 
-    language: Literal["nl", "en"]
+    language: str = Field(pattern=CODE)
     answers: dict[Literal["yes", "no", "na"], str]
     commands: dict[str, tuple[str, ...]]
     messages: dict[str, str]
@@ -41,7 +51,7 @@ class ProtocolTexts(Strict):
     """A protocol's words in one language (beside its protocol.yaml): its states, questions, who to inform,
     websites, and the messages the protocol file names."""
 
-    language: Literal["nl", "en"]
+    language: str = Field(pattern=CODE)
     states: dict[str, str]
     phase_intro: dict[str, str]
     questions: dict[str, QuestionText]
@@ -51,10 +61,25 @@ class ProtocolTexts(Strict):
     messages: dict[str, str] = {}
 
 
+class PartialTexts(Strict):
+    """A language's words as one file gives them: any part of Texts (the default language's fill in the rest)."""
+
+    language: str = Field(pattern=CODE)
+    states: dict[str, str] = Field(default_factory=dict)
+    phase_intro: dict[str, str] = Field(default_factory=dict)
+    answers: dict[Literal["yes", "no", "na"], str] = Field(default_factory=dict)
+    questions: dict[str, QuestionText] = Field(default_factory=dict)
+    options: dict[str, dict[str, str]] = Field(default_factory=dict)
+    who: dict[str, str] = Field(default_factory=dict)
+    websites: dict[str, str] = Field(default_factory=dict)
+    commands: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    messages: dict[str, str] = Field(default_factory=dict)
+
+
 class Texts(Strict):
     """Both together: what one language's reader sees."""
 
-    language: Literal["nl", "en"]
+    language: str = Field(pattern=CODE)
     states: dict[str, str]
     phase_intro: dict[str, str]
     answers: dict[Literal["yes", "no", "na"], str]
@@ -97,10 +122,13 @@ FIELDS = {"notice": NOTICE_FIELDS, "tell": {"channel"}, "intro": set(), "entry_r
 class Content:
     """One language's view of the protocol: the protocol plus that language's words."""
 
-    def __init__(self, protocol: Protocol, texts: Texts) -> None:
+    def __init__(self, protocol: Protocol, texts: Texts, fallback: int = 0, total: int = 0) -> None:
         self.protocol = protocol
         self.texts = texts
         self.language = texts.language
+        # How many of this language's texts are the default language's, of how many (its file left them out).
+        self.fallback, self.total = fallback, total
+        self.offered: tuple[str, ...] = (self.language,)  # every language the school offers (load_content)
         self.questions = {q.id: q for questions in protocol.phases.values() for q in questions}
         self._commands = {word: cmd for cmd, words in texts.commands.items() for word in words}
 
@@ -236,29 +264,95 @@ def load_protocol(name: str = DEFAULT_PROTOCOL) -> Protocol:
     return load_model(Protocol, _file(path), str(path))
 
 
+def _words(entry: str) -> tuple[str, str]:
+    """A language's words file and its name: the school's own by its path, or the one Pestbot ships."""
+    code = code_of(entry)
+    if own_file(entry):
+        text, source = _file(Path(entry)), entry
+    elif code in shipped_languages():
+        text, source = _shipped("content", f"{code}.yaml"), f"flows/content/{code}.yaml"
+    else:
+        raise LanguageError(f"languages: onbekende taal '{code}': Pestbot heeft woorden in "
+                            f"{', '.join(shipped_languages())}; woorden van de school zelf geef je als bestand, "
+                            f"bijvoorbeeld ./talen/{code}.yaml")
+    if not known_code(code):
+        raise LanguageError(f"languages: '{code}' is geen taalcode die Pestbot kent (het kan er geen datums in "
+                            "schrijven); gebruik de code van twee letters, zoals pl of tr")
+    return text, source
+
+
+def _partial(text: str, source: str, code: str, base: dict[str, Any]) -> dict[str, Any]:
+    """One file's words for `code`, as far as it gives them; words the default language does not have are
+    refused with their line (a typo would otherwise never be said)."""
+    words = load_model(PartialTexts, text, source)
+    node = parse_yaml(text, source)[1]
+    if words.language != code:
+        raise SourceError(f"{source}, regel {line_of(node, ('language',))}: language: '{words.language}' past niet "
+                          f"bij de naam van het bestand ({code}.yaml)")
+    own = words.model_dump(exclude_unset=True, exclude={"language"})
+    unknown = [(section, *path) for section, entries in own.items() for path in _extra(base[section], entries,
+                                                                                          section in WHOLE)]
+    if unknown:
+        raise SourceError("\n".join(f"{source}, regel {line_of(node, path)}: {'.'.join(path)}: bestaat niet in "
+                                    f"{DEFAULT_LANGUAGE}" for path in unknown))
+    return own
+
+
+def _extra(base: dict[str, Any], own: dict[str, Any], whole: bool) -> list[tuple[str, ...]]:
+    return [(key, *deeper) for key, value in own.items()
+            for deeper in ([()] if key not in base else
+                           _extra(base[key], value, False) if isinstance(value, dict) and not whole else [])]
+
+
+def _protocol_languages(folder: Path) -> list[str]:
+    """The default language and every other the protocol has words for, in alphabetical order."""
+    found = sorted(p.stem for p in folder.glob("*.yaml") if re.match(CODE, p.stem))
+    return [DEFAULT_LANGUAGE, *(code for code in found if code != DEFAULT_LANGUAGE)]
+
+
 @cache
-def load_content(protocol: str = DEFAULT_PROTOCOL) -> dict[str, Content]:
-    """The protocol's content in every language, Dutch first; raises SourceError naming the file when it is
-    broken. `protocol`: a shipped protocol's name, or the folder of the school's own."""
+def load_content(protocol: str = DEFAULT_PROTOCOL, languages: tuple[str, ...] | None = None) -> dict[str, Content]:
+    """The protocol's content in every language the school offers, in the order it names them; raises
+    SourceError naming the file when one is broken, LanguageError when a language cannot be offered.
+    `protocol`: a shipped protocol's name, or the folder of the school's own. `languages`: codes of words files
+    Pestbot ships, or paths of the school's own; None: the default language and every language the protocol
+    has words for. Whatever a language's files leave out is the default language's."""
     folder = protocol_dir(protocol)
     spec = load_protocol(protocol)
+    entries = {code_of(e): e for e in (languages if languages is not None else _protocol_languages(folder))}
+    general_text, general_source = _words(entries.get(DEFAULT_LANGUAGE, DEFAULT_LANGUAGE))
+    source = str(folder / f"{DEFAULT_LANGUAGE}.yaml")
+    text = _file(folder / f"{DEFAULT_LANGUAGE}.yaml")
+    base = Texts.of(load_model(GeneralTexts, general_text, general_source), load_model(ProtocolTexts, text, source))
+    check_texts(spec, base, None, source, text)
+    base_words = base.model_dump(exclude={"language"})
     contents: dict[str, Content] = {}
-    reference: Texts | None = None
-    for lang in LANGUAGES:
-        general = load_model(GeneralTexts, _shipped("content", f"{lang}.yaml"), f"flows/content/{lang}.yaml")
-        source = str(folder / f"{lang}.yaml")
-        text = _file(folder / f"{lang}.yaml")
-        texts = Texts.of(general, load_model(ProtocolTexts, text, source))
-        check_texts(spec, texts, reference, source, text)
-        reference = reference or texts
-        contents[lang] = Content(spec, texts)
-    # Every command word works whatever the reader's language; Dutch wins where two collide.
+    for code, entry in entries.items():
+        if code == DEFAULT_LANGUAGE:
+            contents[code] = Content(spec, base, 0, merge(base_words, {})[2])
+            continue
+        files = [_words(entry)]
+        if (folder / f"{code}.yaml").is_file():
+            files.append((_file(folder / f"{code}.yaml"), str(folder / f"{code}.yaml")))
+        own: dict[str, Any] = {}
+        for text, source in files:  # the protocol's words over the general ones, as in Texts.of
+            part = _partial(text, source, code, base_words)
+            own = {**own, **part, "messages": {**own.get("messages", {}), **part.get("messages", {})}}
+        words, fell, total = merge(base_words, own)
+        texts = Texts.model_validate({**words, "language": code})
+        check_texts(spec, texts, base, source, text)
+        if fell:
+            log.info("language %s falls back to %s for %d of %d texts", code, DEFAULT_LANGUAGE, fell, total)
+        contents[code] = Content(spec, texts, fell, total)
+    # Every command word works whatever the reader's language; the default language wins where two collide,
+    # then the one named first.
     shared: dict[str, str] = {}
-    for content in reversed(contents.values()):
+    ordered = sorted(contents.values(), key=lambda c: c.language != DEFAULT_LANGUAGE)
+    for content in ordered[::-1]:
         shared.update(content._commands)
     for content in contents.values():
-        content._commands = shared
+        content._commands, content.offered = shared, tuple(contents)
     return contents
 
 
-__all__ = ["Content", "QuestionSpec", "SourceError", "load_content", "load_protocol", "parse_yaml"]
+__all__ = ["Content", "LanguageError", "QuestionSpec", "SourceError", "load_content", "load_protocol", "parse_yaml"]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from flows.calendar import SchoolCalendar
+from flows.languages import CODE, DEFAULT_LANGUAGE, code_of, entry_problem
 from flows.yamlsource import At, load_model
 
 Slug = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -33,7 +34,7 @@ class Person(Strict):
     name: str = Field(min_length=1, max_length=100)
     roles: frozenset[Role] = Field(min_length=1)
     department: str | None = None
-    language: str | None = Field(default=None, pattern=r"^(nl|en)$")
+    language: str | None = Field(default=None, pattern=CODE)  # one the school offers (bot/wiring.py checks)
     email: str | None = None
     ids: dict[Annotated[str, Slug], Annotated[str, Field(min_length=1, max_length=200)]] = {}
     """This person's account per chat platform (`slack: U…`, `teams: 29:…`); without one, matched by e-mail."""
@@ -100,7 +101,11 @@ class Magister(Strict):
 
 class SchoolConfig(Strict):
     name: str = Field(min_length=1, max_length=200)
-    language: str = Field(default="nl", pattern=r"^(nl|en)$")
+    language: str = Field(default=DEFAULT_LANGUAGE, pattern=CODE)
+    # The languages the school offers (flows/languages.py): a code of a words file Pestbot ships (nl, en, pl), or
+    # a words file of the school's own, relative to this file (./talen/de.yaml). Without it: nl and every
+    # language the protocol has words for.
+    languages: tuple[Annotated[str, Field(min_length=1, max_length=300)], ...] | None = None
     timezone: str = "Europe/Amsterdam"
     # The protocol the school follows: a shipped one by name (vo: voortgezet onderwijs, the default; po:
     # basisonderwijs), or the folder of the school's own, relative to this file.
@@ -130,6 +135,17 @@ class SchoolConfig(Strict):
         if not more or not isinstance(data, dict) or not isinstance(data.get("people", []), list):
             return data
         return {**data, "people": [*data.get("people", []), *more]}
+
+    @field_validator("languages")
+    @classmethod
+    def _language_entries(cls, entries: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        codes = [code_of(entry) for entry in entries or ()]
+        for i, entry in enumerate(entries or ()):
+            twice = f"taal {codes[i]} staat er twee keer in" if codes[i] in codes[:i] else None
+            problem = entry_problem(entry) or twice
+            if problem:
+                raise At((i,), problem)
+        return entries
 
     @field_validator("timezone")
     @classmethod

@@ -13,7 +13,7 @@ from importlib import resources
 
 import pytest
 
-from flows.content import LANGUAGES, GeneralTexts, ProtocolTexts, Texts, check_texts, load_content
+from flows.content import GeneralTexts, ProtocolTexts, Texts, check_texts, load_content
 from flows.protocol import Protocol
 from flows.yamlsource import SourceError, load_model
 
@@ -83,7 +83,7 @@ def nl_texts():
 
 def test_shipped_content_loads_in_both_languages():
     contents = load_content()
-    assert list(contents) == list(LANGUAGES) == ["nl", "en"]
+    assert list(contents) == ["nl", "en"]  # the default, and every language the protocol has words for
     assert contents["nl"].language == "nl" and contents["en"].language == "en"
     assert contents["nl"].state_name("fase1") != contents["en"].state_name("fase1")
 
