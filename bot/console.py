@@ -17,6 +17,7 @@ from babel.dates import format_datetime
 
 from bot.clock import OffsetClock
 from flows.delivery import deliver_outbox, fire_due_reminders
+from flows.languages import DEFAULT_LANGUAGE
 from flows.messages import Message
 from flows.ports import SendOnly
 from flows.services import App, handle_message
@@ -151,7 +152,8 @@ class Console:
             self.clock.offset += offset
             self.state.set(CLOCK_KEY, str(self.clock.offset.total_seconds()))
         now = self.clock.now()
-        line = f"[tijd] Het is nu {format_datetime(now, 'EEEE d-M-yyyy HH:mm', tzinfo=zone, locale='nl')}."
+        shown = format_datetime(now, "EEEE d-M-yyyy HH:mm", tzinfo=zone, locale=DEFAULT_LANGUAGE)  # a Dutch line
+        line = f"[tijd] Het is nu {shown}."
         if not school.calendar.is_open(now, zone):
             opens = school.calendar.next_open(now, zone)
             line += f" De school is dicht; herinneringen komen vanaf {opens:%d-%m-%Y %H:%M}."

@@ -17,6 +17,7 @@ from babel.dates import format_datetime
 
 from flows.access import can_view
 from flows.content import Content
+from flows.languages import DEFAULT_LANGUAGE
 from flows.model import AuditRecord, Case, Event, normalise_case_id
 from flows.school import SchoolConfig
 
@@ -35,6 +36,7 @@ class Document:
     subtitle: str
     sections: list[Section]
     name: str  # file name without extension
+    language: str = DEFAULT_LANGUAGE  # the reader's: the words are in it
 
 
 @dataclass
@@ -137,12 +139,13 @@ def build(case: Case, events: list[Event], school: SchoolConfig, content: Conten
     return Document(
         title=content.msg("dossier_title", case=case.id),
         subtitle=content.msg("dossier_made", date=moment(content, school, now), person=_name(school, reader)),
-        sections=[facts, people, answers, agreements, timeline], name=f"dossier-{case.id}")
+        sections=[facts, people, answers, agreements, timeline], name=f"dossier-{case.id}", language=content.language)
 
 
 def to_html(doc: Document) -> bytes:
     e = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="nl"><head><meta charset="utf-8">', f"<title>{e(doc.title)}</title>",
+    parts = ["<!DOCTYPE html>", f'<html lang="{e(doc.language)}"><head><meta charset="utf-8">',
+             f"<title>{e(doc.title)}</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;"
              "width:100%}td{border-bottom:1px solid #ccc;padding:.3em;vertical-align:top}</style></head><body>",
              f"<h1>{e(doc.title)}</h1>", f"<p>{e(doc.subtitle)}</p>"]

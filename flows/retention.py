@@ -262,4 +262,4 @@ def inzage(app: Any, actor: str, name: str) -> Document | None:
         sections = [Section(content.msg("inzage_none"))]
     return Document(title=content.msg("inzage_title", name=name),
                     subtitle=content.msg("inzage_intro", date=now.astimezone(app.school.zone()).strftime("%d-%m-%Y")),
-                    sections=sections, name="inzage")
+                    sections=sections, name="inzage", language=content.language)

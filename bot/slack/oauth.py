@@ -11,6 +11,7 @@ newest installation".
 
 from __future__ import annotations
 
+import html
 import logging
 import secrets
 from collections.abc import Callable
@@ -110,26 +111,29 @@ class FingerprintStates(OAuthStateStore):
         return isinstance(state, str) and self.rows.consume(self.app.fingerprint(state), _now())
 
 
-def _page(status: int, nl: str, en: str) -> BoltResponse:
-    body = (f'<html lang="nl"><head><meta charset="utf-8"><title>Pestbot</title></head><body>'
-            f"<p>{nl}</p><p lang=\"en\">{en}</p></body></html>")
+def _page(app: App, status: int, key: str) -> BoltResponse:
+    """The message `key` in every language the school offers, the school's own first; a language that says
+    it in the same words (a partial one) is not repeated."""
+    first = app.school.language
+    said: dict[str, str] = {}
+    for code in sorted(app.contents, key=lambda code: code != first):
+        text = app.contents[code].msg(key)
+        if text not in said.values():
+            said[code] = text
+    paragraphs = "".join(f'<p lang="{code}">{html.escape(text)}</p>' for code, text in said.items())
+    body = (f'<html lang="{first}"><head><meta charset="utf-8"><title>Pestbot</title></head><body>'
+            f"{paragraphs}</body></html>")
     return BoltResponse(status=status, body=body, headers={"content-type": "text/html; charset=utf-8"})
 
 
 def callbacks(app: App, settings: SlackSettings) -> CallbackOptions:
     def success(args: SuccessArgs) -> BoltResponse:
-        return _page(200, "Pestbot is geïnstalleerd in de werkruimte van de school. Je kunt dit venster sluiten.",
-                     "Pestbot is installed in the school's workspace. You can close this window.")
+        return _page(app, 200, "slack_installed")
 
     def failure(args: FailureArgs) -> BoltResponse:
         if isinstance(args.error, OutsideWorkspace):
-            return _page(403, "Deze Pestbot hoort bij een andere school en kan niet in deze werkruimte worden "
-                              "geïnstalleerd. Er is niets opgeslagen.",
-                         "This Pestbot belongs to another school and cannot be installed in this workspace. "
-                         "Nothing was stored.")
-        return _page(args.suggested_status_code, "De installatie is niet gelukt; probeer het opnieuw vanaf "
-                                                 "/slack/install.",
-                     "The installation did not succeed; try again from /slack/install.")
+            return _page(app, 403, "slack_install_refused")
+        return _page(app, args.suggested_status_code, "slack_install_failed")
 
     return CallbackOptions(success=success, failure=failure)
 
