@@ -56,8 +56,8 @@ def import_people(
     _replace(target, written)
     typer.echo(f"{len(imported.people)} personen in {target} ({imported.new} nieuw, {imported.gone} niet meer).")
     if named:
-        typer.echo("Laat de draaiende bot ze lezen met SIGHUP (systemctl reload pestbot, of "
-                   "docker compose kill -s HUP pestbot); een herstart mag ook.")
+        typer.echo("Laat de draaiende bot ze lezen met een SIGHUP: systemctl reload pestbot 'pestbot-worker@*', "
+                   "of docker compose kill -s HUP serve worker; een herstart mag ook.")
     else:
         typer.echo(f"Zet nu 'people_file: {target.name}' in {config_path} en haal de mensen uit de export daar "
                    "onder people: weg; dan 'pestbot check-config'.")

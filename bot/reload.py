@@ -1,9 +1,10 @@
 """The school's people read again without a restart: on SIGHUP (`systemctl reload pestbot`, `docker compose kill
--s HUP pestbot`), `pestbot serve` and `pestbot worker` read the config and its people file, validate them as at
-the start, and only then take the new people and departments. A broken file changes nothing and is logged.
+-s HUP serve worker`), `pestbot serve` and `pestbot worker` read the config and its people file, validate them as at
+the start, and only then take the new people, departments and calendar (the year's holidays). A broken file
+changes nothing and is logged.
 
-Everything else in the config (protocol, language, channels, periods) is read at the start only: a change there
-is named in the log as waiting for a restart, and the running bot keeps what it had.
+Everything else in the config (protocol, languages, channels, periods) is read at the start only: a change
+there is named in the log as waiting for a restart, and the running bot keeps what it had.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from flows.services import App
 from flows.yamlsource import SourceError
 
 log = logging.getLogger(__name__)
-RELOADED = ("people", "departments", "people_file")  # what a reload takes; the rest waits for a restart
+# What a reload takes (each read where it is used, nothing built from it at start); the rest waits for a restart.
+RELOADED = ("people", "departments", "people_file", "calendar")
 _lock = threading.Lock()
 
 

@@ -166,6 +166,17 @@ def test_a_reload_takes_only_the_people_and_says_what_waits_for_a_restart(runnin
     assert app.school.evaluation_weeks == 4 and "evaluation_weeks" in said and "herstart" in said
 
 
+def test_a_reload_takes_the_calendar_too(running, school_dir):
+    """Once a year the holidays change (pestbot calendar import --write): a reload takes them."""
+    app, config = running
+    text = config.read_text(encoding="utf-8").replace(
+        "evaluation_weeks: 4", "evaluation_weeks: 4\ncalendar:\n  holidays:\n"
+        "    - {name: Kerstvakantie, start: 2026-12-19, end: 2027-01-03}")
+    config.write_text(text, encoding="utf-8")
+    said = reload_people(app, config)
+    assert [h.name for h in app.school.calendar.holidays] == ["Kerstvakantie"] and "herstart" not in said
+
+
 def test_sighup_reloads_the_people(running, school_dir):
     app, config = running
     (school_dir / "staff.csv").write_text(STAFF_CSV + "Tim Kras;t.kras@vlinderschool.example;mentor;bovenbouw\n",
