@@ -1,4 +1,5 @@
-"""The monitoring chart: new cases per month of a school year, as an SVG for the yearly report.
+"""The incident-registration chart: bullying cases reported per month of a school year, as an SVG for the
+yearly report (not the annual social-safety monitoring: see flows/registration.py).
 
 A dozen bars and their labels, written as SVG directly: no plotting library (matplotlib and numpy were a
 third of the console's install for this one chart). SVG opens in any browser and goes into Word or

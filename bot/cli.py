@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from bot import cli_calendar, cli_people
+from bot import cli_calendar, cli_people, cli_teams
 from bot.cli_support import (
     SERVER_MISSING,
     build_app,
@@ -28,6 +28,7 @@ outbox_app = typer.Typer(help="Berichten die niet bezorgd konden worden.", no_ar
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(cli_people.app, name="people")
 app.add_typer(cli_calendar.app, name="calendar")
+app.command("teams-package")(cli_teams.teams_package)
 
 DbOption = typer.Option(None, "--db", help="SQLite-bestand of database-URL (standaard ./pestbot.db of PESTBOT_DATABASE_URL)")
 ConfigOption = typer.Option(None, "--config", help="het configuratiebestand van de school (standaard het voorbeeld)")

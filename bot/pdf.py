@@ -65,33 +65,68 @@ def latin1(text: str) -> str:
 
 
 def render_pdf(doc: Any) -> bytes:
-    """A flows.dossier.Document as PDF bytes."""
+    """A flows.dossier.Document as PDF bytes: on every page "Vertrouwelijk", the case and the moment of export
+    (header), and "pagina 3 van 7" (footer); a long document opens with a table of contents (fpdf2's
+    insert_toc_placeholder, https://py-pdf.github.io/fpdf2/DocumentOutlineAndTableOfContents.html), and every
+    part, and every phase in the timeline, is a bookmark."""
     from fpdf import FPDF
+    from fpdf.outline import TableOfContents
 
-    pdf = FPDF(format="A4")
+    fonts = unicode_font()
+    family, clean = ("Body", lambda text: text) if fonts else ("Helvetica", latin1)
+
+    class Paged(FPDF):
+        def header(self) -> None:
+            self.set_font(family, "B", 8)
+            self.cell(0, 5, clean(doc.marking), new_x="LMARGIN", new_y="TOP")
+            self.set_font(family, "", 8)
+            self.cell(0, 5, clean(doc.running), align="R", new_x="LMARGIN", new_y="NEXT")
+            self.ln(3)
+
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font(family, "", 8)
+            self.cell(0, 5, clean(doc.marking), new_x="LMARGIN", new_y="TOP")
+            # fpdf2 puts the number of pages in place of "{nb}" when the document is done
+            self.cell(0, 5, clean(doc.page_label.format(page=self.page_no(), pages="{nb}")), align="R")
+
+    def contents(pdf: FPDF, outline: list[Any]) -> None:
+        pdf.set_x(pdf.l_margin)
+        pdf.ln(2)
+        pdf.set_font(family, "B", 12)
+        pdf.multi_cell(0, 7, clean(doc.contents), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 10)
+        TableOfContents().render_toc(pdf, outline)
+
+    pdf = Paged(format="A4")
     pdf.set_title(doc.title)
     pdf.set_creator("Pestbot")
-    fonts = unicode_font()
     if fonts:
         pdf.add_font("Body", "", str(fonts[0]))
         pdf.add_font("Body", "B", str(fonts[1]))
-        family, clean = "Body", (lambda text: text)
-    else:
-        family, clean = "Helvetica", latin1
-    pdf.set_auto_page_break(True, margin=15)
+    pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
     pdf.set_font(family, "B", 16)
     pdf.multi_cell(0, 9, clean(doc.title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 9)
     pdf.multi_cell(0, 5, clean(doc.subtitle), new_x="LMARGIN", new_y="NEXT")
+    if doc.long and doc.contents:  # the parts begin on page 2, the contents fill the rest of page 1
+        pdf.insert_toc_placeholder(contents, pages=1)
     for section in doc.sections:
         pdf.ln(3)
+        if pdf.will_page_break(7 + 2 * 5):  # a heading never stands alone at the foot of a page
+            pdf.add_page()
+        pdf.start_section(clean(section.heading))
         pdf.set_font(family, "B", 12)
         pdf.multi_cell(0, 7, clean(section.heading), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(family, "", 9)
-        for row in section.rows:
+        for number, row in enumerate(section.rows):
             if not row:
                 continue
+            if number in section.marks:  # a phase begins: a bookmark and a line in the contents
+                if pdf.will_page_break(5):
+                    pdf.add_page()
+                pdf.start_section(clean(section.marks[number]), level=1)
             text = "  ·  ".join(cell for cell in row[:-1] if cell)
             line = f"{text}: {row[-1]}" if text else row[-1]
             pdf.multi_cell(0, 5, clean(line), new_x="LMARGIN", new_y="NEXT")

@@ -3,7 +3,10 @@ document a mentor takes to the fase 3 meeting or a fase 4 procedure. Only for pe
 case, and every export is on record.
 
 The document is neutral (`Document`); HTML is made here with the standard library (everything escaped),
-PDF by a renderer bot/ hands in (`App.renderers["pdf"]`).
+PDF by a renderer bot/ hands in (`App.renderers["pdf"]`). Every page of the PDF says "Vertrouwelijk", the case,
+the moment of export and "pagina 3 van 7"; the HTML says the same once, at the top. A long dossier (more than
+LONG_ROWS lines, about what two printed pages hold) opens with a table of contents: in the PDF with the page of
+each part, in the HTML as links to its parts.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from flows.model import AuditRecord, Case, Event, normalise_case_id
 from flows.school import SchoolConfig
 
 BOT = "pestbot"
+LONG_ROWS = 80  # more lines than this: a table of contents (a PDF page holds about 40 of them)
 
 
 @dataclass
 class Section:
     heading: str
     rows: list[tuple[str, ...]] = field(default_factory=list)  # label and text, or time, who and what
+    marks: dict[int, str] = field(default_factory=dict)  # row → the part that begins there (the timeline's phases)
 
 
 @dataclass
@@ -37,6 +42,15 @@ class Document:
     sections: list[Section]
     name: str  # file name without extension
     language: str = DEFAULT_LANGUAGE  # the reader's: the words are in it
+    marking: str = ""  # on every page: "Vertrouwelijk"
+    running: str = ""  # on every page: the case and the moment of export
+    page_label: str = "{page}/{pages}"  # on every page, filled in by the renderer: "pagina {page} van {pages}"
+    contents: str = ""  # the heading of the table of contents
+
+    @property
+    def long(self) -> bool:
+        """Long enough for a table of contents."""
+        return sum(len(section.rows) for section in self.sections) > LONG_ROWS
 
 
 @dataclass
@@ -135,23 +149,39 @@ def build(case: Case, events: list[Event], school: SchoolConfig, content: Conten
         (moment(content, school, a.created_at), content.msg("event_agreement", what=a.what, how=a.how_checked,
                                                             if_broken=a.if_broken)) for a in case.agreements])
     timeline = Section(content.msg("dossier_timeline"), [
-        (moment(content, school, e.at), _name(school, e.actor), describe(e, content, school)) for e in events])
+        (moment(content, school, e.at), _name(school, e.actor), describe(e, content, school)) for e in events],
+        {row: content.state_name(e.data["to"]) for row, e in enumerate(events) if e.kind == "transition"})
+    exported = moment(content, school, now)
     return Document(
         title=content.msg("dossier_title", case=case.id),
-        subtitle=content.msg("dossier_made", date=moment(content, school, now), person=_name(school, reader)),
-        sections=[facts, people, answers, agreements, timeline], name=f"dossier-{case.id}", language=content.language)
+        subtitle=content.msg("dossier_made", date=exported, person=_name(school, reader)),
+        sections=[facts, people, answers, agreements, timeline], name=f"dossier-{case.id}", language=content.language,
+        marking=content.msg("dossier_confidential"), running=content.msg("dossier_running", case=case.id, date=exported),
+        page_label=content.msg("dossier_page", page="{page}", pages="{pages}"),
+        contents=content.msg("dossier_contents"))
 
 
 def to_html(doc: Document) -> bytes:
     e = html.escape
     parts = ["<!DOCTYPE html>", f'<html lang="{e(doc.language)}"><head><meta charset="utf-8">',
              f"<title>{e(doc.title)}</title>",
-             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;"
-             "width:100%}td{border-bottom:1px solid #ccc;padding:.3em;vertical-align:top}</style></head><body>",
+             ("<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;"
+              "width:100%}td{border-bottom:1px solid #ccc;padding:.3em;vertical-align:top}</style></head><body>"),
              f"<h1>{e(doc.title)}</h1>", f"<p>{e(doc.subtitle)}</p>"]
-    for section in doc.sections:
-        parts.append(f"<h2>{e(section.heading)}</h2><table>")
-        parts += ["<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>" for row in section.rows]
+    if doc.marking or doc.running:
+        parts.insert(-2, f'<p class="marking"><strong>{e(doc.marking)}</strong> · {e(doc.running)}</p>')
+    anchors = [f"deel-{number}" for number in range(1, len(doc.sections) + 1)]
+    if doc.long and doc.contents:
+        parts.append(f"<nav><h2>{e(doc.contents)}</h2><ol>")
+        for anchor, section in zip(anchors, doc.sections):
+            inner = "".join(f'<li><a href="#{anchor}-{row}">{e(name)}</a></li>' for row, name in section.marks.items())
+            parts.append(f'<li><a href="#{anchor}">{e(section.heading)}</a>' + (f"<ol>{inner}</ol>" if inner else "")
+                         + "</li>")
+        parts.append("</ol></nav>")
+    for anchor, section in zip(anchors, doc.sections):
+        parts.append(f'<h2 id="{anchor}">{e(section.heading)}</h2><table>')
+        parts += [(f'<tr id="{anchor}-{row}">' if row in section.marks else "<tr>")
+                  + "".join(f"<td>{e(cell)}</td>" for cell in cells) + "</tr>" for row, cells in enumerate(section.rows)]
         parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts).encode("utf-8")

@@ -99,6 +99,51 @@ class Magister(Strict):
     )
 
 
+class TeamsApp(Strict):
+    """What the Teams app package says (`pestbot teams-package`, docs/teams.md): without a name or developer, the
+    package takes them from the school's name; the three pages Teams shows are the school's own, in https."""
+
+    name: str = "Pestbot"
+    full_name: str | None = None
+    developer: str | None = None
+    website: str | None = None
+    privacy: str | None = None
+    terms: str | None = None
+    accent_color: str = "#2E6B4F"
+    version: str = "1.0.0"
+
+    @field_validator("name", "full_name", "developer")
+    @classmethod
+    def _fits_teams(cls, value: str | None, info: ValidationInfo) -> str | None:
+        limit = {"name": 30, "full_name": 100, "developer": 32}[info.field_name or ""]
+        if value is not None and not 0 < len(value.strip()) <= limit:
+            raise ValueError(f"hoogstens {limit} tekens (de grens van Teams), niet leeg")
+        return value
+
+    @field_validator("website", "privacy", "terms")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith("https://") or len(value) <= 8 or len(value) > 2048
+                                  or any(c.isspace() for c in value)):
+            raise ValueError(f"een https-adres (https://…) van de school, niet '{value[:60]}'")
+        return value
+
+    @field_validator("accent_color")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if len(value) != 7 or value[0] != "#" or any(c not in "0123456789abcdefABCDEF" for c in value[1:]):
+            raise ValueError(f"een kleur als #2E6B4F (# en zes hexadecimale cijfers), niet '{value[:20]}'")
+        return value
+
+    @field_validator("version")
+    @classmethod
+    def _semver(cls, value: str) -> str:
+        parts = value.split(".")
+        if len(parts) != 3 or not all(p.isdigit() and p.isascii() and (p == "0" or p[0] != "0") for p in parts):
+            raise ValueError(f"drie getallen met punten, zoals 1.0.0 (hoger bij elke nieuwe upload), niet '{value}'")
+        return value
+
+
 class SchoolConfig(Strict):
     name: str = Field(min_length=1, max_length=200)
     language: str = Field(default=DEFAULT_LANGUAGE, pattern=CODE)
@@ -122,6 +167,7 @@ class SchoolConfig(Strict):
     # events and installations from any other workspace are refused; Slack does not start without it.
     slack_workspaces: tuple[Annotated[str, Field(pattern=r"^[TE][A-Z0-9]{2,31}$")], ...] = ()
     magister: Magister = Magister()
+    teams_app: TeamsApp = TeamsApp()  # the Teams app package: `pestbot teams-package`
     departments: tuple[Department, ...] = Field(min_length=1)
     people: tuple[Person, ...] = Field(min_length=1)
     # More people in a file of their own (`people:` as here), relative to this file: what `pestbot people

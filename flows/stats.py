@@ -1,5 +1,8 @@
-"""Monitoring figures for the school's legal duty to monitor social safety: anonymised counts per month of
-a school year (1 August – 31 July), by the month a case was reported.
+"""Incident registration (incidentregistratie) of the bullying cases reported in Pestbot: anonymised counts per
+month of a school year (1 August – 31 July), by the month a case was reported. The registration the Arbocatalogus
+VO asks of a school, for the cases that came through the bot; not the monitoring of pupils' social safety that
+the Wet veiligheid op school asks (an annual survey of a representative share of the pupils), and no
+replacement for it. The CSV in the registration's categories is flows/registration.py.
 
 No count from 1 to 4 is ever shown: it reads "<5", in the table, the CSV and the chart. A total whose
 cells include a suppressed one would give that cell away, so it shows as "<5" or as a lower bound
@@ -8,8 +11,6 @@ cells include a suppressed one would give that cell away, so it shows as "<5" or
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,6 +36,7 @@ class Figures:
     counts: list[dict[str, int]]
     close_days: list[int] = field(default_factory=list)
     columns: tuple[str, ...] = ()  # new, the protocol's counted phases, incident, digital, closed
+    yes: list[dict[str, int]] = field(default_factory=list)  # per month: question → cases that answered "yes"
 
 
 def parse_year(text: str) -> str | None:
@@ -62,6 +64,7 @@ def compute(uow: Any, school: SchoolConfig, year: str, counted: tuple[str, ...])
     months = [date(start.year + (m >= 5), (m + 7) % 12 + 1, 1) for m in range(12)]  # Aug … Jul
     columns = ("new", *counted, "incident", "digital", "closed")
     counts = [dict.fromkeys(columns, 0) for _ in months]
+    yes: list[dict[str, int]] = [{} for _ in months]
     cases = uow.cases.created_between(start, end)
     transitions: dict[str, list[dict[str, Any]]] = {}
     for event in uow.events.for_cases({c.id for c in cases}, ("transition",)) if cases else []:
@@ -77,10 +80,14 @@ def compute(uow: Any, school: SchoolConfig, year: str, counted: tuple[str, ...])
             row[phase] += phase in reached
         row["incident"] += any(m.get("trigger") == "severe_incident" for m in moves)
         row["digital"] += case.value("digital") == "yes"
+        said = yes[(local.month - 8) % 12]
+        for answer in case.answers:
+            if not answer.skipped and answer.value == "yes":
+                said[answer.question_id] = said.get(answer.question_id, 0) + 1
         if case.state == CLOSED:
             row["closed"] += 1
             days.append((case.phase_started_at - case.created_at).days)
-    return Figures(year, months, counts, days, columns)
+    return Figures(year, months, counts, days, columns, yes)
 
 
 def cell(n: int) -> str:
@@ -110,15 +117,6 @@ def rows(figures: Figures, content: Content) -> list[list[str]]:
         out.append([format_date(month, "MMM yyyy", locale=content.language), *(cell(counts[c]) for c in columns)])
     out.append([content.msg("stats_total"), *(total([m[c] for m in figures.counts]) for c in columns)])
     return out
-
-
-def to_csv(figures: Figures, content: Content) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["school_year", figures.year])
-    writer.writerows(rows(figures, content))
-    writer.writerow(["median_days_to_close", median_days(figures)])
-    return buffer.getvalue()
 
 
 def chart_series(figures: Figures, content: Content, column: str = "new") -> list[tuple[str, int | None]]:

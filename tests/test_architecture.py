@@ -30,7 +30,7 @@ MAX_LINES = 400
 FLOORS = {
     "domain": {"yamlsource", "calendar", "conditions", "messages", "protocol_spec", "protocol_checks", "protocol",
                "model", "content", "school", "access", "questions", "answers", "students", "ports", "render",
-               "effects", "stats", "dossier", "overview", "retention", "staff", "holidays",
+               "effects", "stats", "registration", "dossier", "overview", "retention", "staff", "holidays",
                "languages"},
     "conversation": {"turn", "phases", "engine", "casecommands", "commands", "router"},
     "use cases": {"queries", "services", "receipts"},

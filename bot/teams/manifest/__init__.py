@@ -1,1 +1,2 @@
-"""The Teams app manifest (manifest.json) and `python -m bot.teams.manifest.package`, which zips it."""
+"""The Teams app: manifest.json, its two icons (drawn by draw_icons.py) and the package `pestbot teams-package`
+zips from them (package.py)."""

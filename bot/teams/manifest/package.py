@@ -1,55 +1,77 @@
-"""Build the Teams app package: manifest.json with the bot's app id filled in, plus the two icons.
+"""The Teams app package the school's IT administrator uploads as is: manifest.json, color.png and outline.png at
+the root of a zip (`pestbot teams-package`, bot/cli_teams.py; docs/teams.md, section 3).
 
-    python -m bot.teams.manifest.package --app-id 00000000-0000-0000-0000-000000000000 [--out pestbot-teams.zip]
-
-Icons: color.png (192×192) and outline.png (32×32, white on transparent) next to manifest.json are used
-when present; otherwise plain placeholder PNGs are generated here (standard library only).
+manifest.json beside this file is the manifest without the school: each `{{NAME}}` in it is filled from the
+school config's `teams_app:` section (or the school's name) and the bot's Microsoft App ID. The icons are drawn once
+by draw_icons.py and shipped as they are.
 """
 
 from __future__ import annotations
 
-import argparse
+import json
 import re
-import struct
 import zipfile
-import zlib
 from pathlib import Path
+from typing import Any
+
+from flows.school import SchoolConfig
 
 HERE = Path(__file__).parent
-PLACEHOLDER = "{{MICROSOFT_APP_ID}}"
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+ICONS = ("color.png", "outline.png")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")  # the schema's "guid"
+DEVELOPER_LIMIT, FULL_NAME_LIMIT = 32, 100  # developer.name and name.full in the schema
 
 
-def png(size: int, rgba: tuple[int, int, int, int]) -> bytes:
-    """A square PNG of one colour."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    row = b"\x00" + bytes(rgba) * size
-    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * size))
-            + chunk(b"IEND", b""))
+class PackageProblem(ValueError):
+    """The package cannot be made as the config stands; the message says what to change, in Dutch."""
 
 
-def build(app_id: str, out: Path) -> Path:
+def _filled(node: Any, values: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {key: _filled(value, values) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_filled(item, values) for item in node]
+    if isinstance(node, str) and node.startswith("{{") and node.endswith("}}"):
+        return values[node[2:-2]]
+    return node
+
+
+def manifest_for(school: SchoolConfig, app_id: str) -> dict[str, Any]:
+    """The school's manifest for the bot with this Microsoft App ID, or a PackageProblem."""
     if not GUID.match(app_id):
-        raise SystemExit(f"--app-id moet de Microsoft App ID (een GUID) zijn, niet {app_id!r}")
-    manifest = (HERE / "manifest.json").read_text(encoding="utf-8").replace(PLACEHOLDER, app_id)
-    icons = {"color.png": png(192, (46, 107, 79, 255)), "outline.png": png(32, (255, 255, 255, 255))}
+        raise PackageProblem(f"De Microsoft App ID is een GUID (zoals 12345678-1234-1234-1234-123456789abc); "
+                             f"'{app_id[:60]}' is geen GUID.")
+    app = school.teams_app
+    pages = {"website": app.website, "privacy": app.privacy, "terms": app.terms}
+    missing = [f"teams_app.{key}" for key, url in pages.items() if url is None]
+    if missing:
+        raise PackageProblem(f"In de schoolconfiguratie ontbreekt {_listed(missing)}: Teams toont bij de app de "
+                             "website, de privacyverklaring en de gebruiksvoorwaarden van de school (https://…).")
+    developer = app.developer or school.name
+    if len(developer) > DEVELOPER_LIMIT:
+        raise PackageProblem(f"De naam van de school is langer dan de {DEVELOPER_LIMIT} tekens die Teams een "
+                             "ontwikkelaar geeft: zet een kortere in teams_app.developer.")
+    full_name = app.full_name or f"{app.name} – {school.name}"
+    if len(full_name) > FULL_NAME_LIMIT:
+        raise PackageProblem(f"'{full_name[:40]}…' is langer dan de {FULL_NAME_LIMIT} tekens die Teams een volledige "
+                             "naam geeft: zet een kortere in teams_app.full_name.")
+    template = json.loads((HERE / "manifest.json").read_text(encoding="utf-8"))
+    return _filled(template, {
+        "MICROSOFT_APP_ID": app_id, "VERSION": app.version, "DEVELOPER": developer, "NAME": app.name,
+        "FULL_NAME": full_name, "ACCENT_COLOR": app.accent_color, "WEBSITE": app.website or "",
+        "PRIVACY": app.privacy or "", "TERMS": app.terms or ""})
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " en " + items[-1]
+
+
+def build(school: SchoolConfig, app_id: str, out: Path) -> Path:
+    """Write the package to `out`: the files at the root of the zip, as Teams wants them."""
+    manifest = manifest_for(school, app_id)
+    out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("manifest.json", manifest)
-        for name, generated in icons.items():
-            own = HERE / name
-            package.writestr(name, own.read_bytes() if own.exists() else generated)
+        package.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+        for name in ICONS:
+            package.write(HERE / name, name)
     return out
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--app-id", required=True)
-    parser.add_argument("--out", type=Path, default=Path("pestbot-teams.zip"))
-    args = parser.parse_args()
-    print(build(args.app_id, args.out))
-
-
-if __name__ == "__main__":
-    main()
