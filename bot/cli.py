@@ -222,9 +222,12 @@ def stats(
     out: Path = typer.Option(Path("."), "--out", help="de map voor de CSV en de grafiek"),
     db: str | None = DbOption, config: Path | None = ConfigOption,
 ) -> None:
-    """Geanonimiseerde cijfers per schooljaar (CSV en grafiek); aantallen onder 5 staan als '<5'."""
+    """Incidentregistratie pesten per schooljaar: een CSV in de categorieën van het Incidentenvenster-VO en een
+    grafiek, geanonimiseerd (aantallen onder 5 staan als '<5'). Geen monitor sociale veiligheid: de jaarlijkse
+    leerlingvragenlijst van de Wet veiligheid op school vervangt dit niet."""
     from bot.chart import write_chart
-    from flows.stats import chart_series, parse_year, statistics, to_csv
+    from flows.registration import to_csv
+    from flows.stats import chart_series, parse_year, statistics
 
     if year is not None and parse_year(year) is None:
         return fail("Schrijf het schooljaar als 2026-2027.")
@@ -236,8 +239,9 @@ def stats(
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / f"pestbot-stats-{figures.year}.csv"
     csv_path.write_text(to_csv(figures, content), encoding="utf-8")
-    chart = write_chart(chart_series(figures, content), f"{app_.school.name} – {figures.year}",
-                      out / f"pestbot-stats-{figures.year}.svg")
+    chart = write_chart(chart_series(figures, content),
+                        content.msg("stats_chart_title", school=app_.school.name, year=figures.year),
+                        out / f"pestbot-stats-{figures.year}.svg")
     typer.echo(f"Geschreven: {csv_path} en {chart}")
 
 
