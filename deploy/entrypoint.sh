@@ -37,7 +37,7 @@ case "$1" in
       wait $! || true
     done
     ;;
-  serve | worker | purge | db | outbox | key | check-config | diagram | stats | export | erase-student | inzage | chat | people | calendar)
+  serve | worker | purge | db | outbox | key | check-config | diagram | stats | export | erase-student | inzage | chat | people | calendar | teams-package)
     exec pestbot "$@"
     ;;
   *)
