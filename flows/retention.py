@@ -260,6 +260,9 @@ def inzage(app: Any, actor: str, name: str) -> Document | None:
         uow.commit()
     if not sections:
         sections = [Section(content.msg("inzage_none"))]
-    return Document(title=content.msg("inzage_title", name=name),
-                    subtitle=content.msg("inzage_intro", date=now.astimezone(app.school.zone()).strftime("%d-%m-%Y")),
-                    sections=sections, name="inzage", language=content.language)
+    made = now.astimezone(app.school.zone()).strftime("%d-%m-%Y")
+    title = content.msg("inzage_title", name=name)
+    return Document(title=title, subtitle=content.msg("inzage_intro", date=made), sections=sections, name="inzage",
+                    language=content.language, marking=content.msg("dossier_confidential"),
+                    running=f"{title} · {made}", contents=content.msg("dossier_contents"),
+                    page_label=content.msg("dossier_page", page="{page}", pages="{pages}"))

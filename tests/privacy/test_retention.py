@@ -110,6 +110,21 @@ def test_an_access_request_shows_one_student_with_the_others_redacted(app):
     assert inzage(app, "ngroen", "Bram Smit") is None
 
 
+def test_the_access_request_pdf_is_marked_and_paged_like_a_dossier(app):
+    """What goes to a parent (AVG art. 15) is as confidential as the dossier: marked and paged on every page."""
+    import io
+
+    from pypdf import PdfReader
+
+    from bot.pdf import render_pdf
+
+    closed_case(app)
+    pages = PdfReader(io.BytesIO(render_pdf(inzage(app, "sduijveman", "Bram Smit")))).pages
+    for number, page in enumerate(pages, start=1):
+        text = page.extract_text()
+        assert "Vertrouwelijk" in text and f"pagina {number} van {len(pages)}" in text and "Inzage" in text
+
+
 def test_the_purge_forgets_delivery_receipts_after_a_week(app, wired, clock):
     """Issue 14, item 5: receipts were never purged. A platform redelivers within minutes; a week is plenty."""
     chat = Chat(app)
