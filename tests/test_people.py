@@ -140,11 +140,16 @@ def running(school_dir, wired):  # type: ignore[no-untyped-def]
     return wired.app, config
 
 
-def test_a_reload_takes_the_people_as_they_are_now(running, school_dir):
-    app, config = running
+def a_colleague_joins(school_dir: Path, config: Path) -> None:
+    """Tim Kras is in the next staff export, and it is imported."""
     (school_dir / "staff.csv").write_text(STAFF_CSV + "Tim Kras;t.kras@vlinderschool.example;mentor;bovenbouw\n",
                                           encoding="utf-8")
     assert run("people", "import", str(school_dir / "staff.csv"), "--config", str(config)).exit_code == 0
+
+
+def test_a_reload_takes_the_people_as_they_are_now(running, school_dir):
+    app, config = running
+    a_colleague_joins(school_dir, config)
     said = reload_people(app, config)
     assert app.school.by_email("t.kras@vlinderschool.example") is not None
     assert "8 personen" in said
@@ -179,9 +184,7 @@ def test_a_reload_takes_the_calendar_too(running, school_dir):
 
 def test_sighup_reloads_the_people(running, school_dir):
     app, config = running
-    (school_dir / "staff.csv").write_text(STAFF_CSV + "Tim Kras;t.kras@vlinderschool.example;mentor;bovenbouw\n",
-                                          encoding="utf-8")
-    assert run("people", "import", str(school_dir / "staff.csv"), "--config", str(config)).exit_code == 0
+    a_colleague_joins(school_dir, config)
     previous = install_reload(app, config)
     try:
         os.kill(os.getpid(), signal.SIGHUP)
@@ -202,9 +205,7 @@ def test_slack_finds_people_by_email_as_they_are_after_a_reload(running, school_
                 "email": "t.kras@vlinderschool.example"}}}})()
 
     assert people.person("U0TIM00001", Client()) is None
-    (school_dir / "staff.csv").write_text(STAFF_CSV + "Tim Kras;t.kras@vlinderschool.example;mentor;bovenbouw\n",
-                                          encoding="utf-8")
-    assert run("people", "import", str(school_dir / "staff.csv"), "--config", str(config)).exit_code == 0
+    a_colleague_joins(school_dir, config)
     reload_people(app, config)
     assert people.person("U0TIM00001", Client()).name == "Tim Kras"
 
