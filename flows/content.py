@@ -285,14 +285,15 @@ def _partial(text: str, source: str, code: str, base: dict[str, Any]) -> dict[st
     """One file's words for `code`, as far as it gives them; words the default language does not have are
     refused with their line (a typo would otherwise never be said)."""
     words = load_model(PartialTexts, text, source)
-    node = parse_yaml(text, source)[1]
     if words.language != code:
+        node = parse_yaml(text, source)[1]  # parsed again for the line only when there is an error to point at
         raise SourceError(f"{source}, regel {line_of(node, ('language',))}: language: '{words.language}' past niet "
                           f"bij de naam van het bestand ({code}.yaml)")
     own = words.model_dump(exclude_unset=True, exclude={"language"})
     unknown = [(section, *path) for section, entries in own.items() for path in _extra(base[section], entries,
                                                                                           section in WHOLE)]
     if unknown:
+        node = parse_yaml(text, source)[1]
         raise SourceError("\n".join(f"{source}, regel {line_of(node, path)}: {'.'.join(path)}: bestaat niet in "
                                     f"{DEFAULT_LANGUAGE}" for path in unknown))
     return own

@@ -9,6 +9,7 @@ the default language: its words are the base every other language is laid over.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -47,8 +48,7 @@ def known_code(code: str) -> bool:
 
 def entry_problem(entry: str) -> str | None:
     """What is wrong with one entry of `languages:`, in Dutch; None when it is a code or a words file's path."""
-    code = code_of(entry)
-    if len(code) == 2 and code.isascii() and code.isalpha() and code.islower():
+    if re.fullmatch(CODE, code_of(entry)):
         return None
     return (f"'{entry}' is geen taal: geef een taalcode van twee letters (zoals pl) of een eigen woordenbestand "
             "dat zo heet (zoals ./talen/pl.yaml)")
