@@ -9,16 +9,14 @@ the block is shown to paste by hand.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from bot.cli_support import fail, settings_for
+from bot.cli_support import fail, replace_file, settings_for
 
 app = typer.Typer(help="De schoolkalender: schooldagen en vakanties.", no_args_is_help=True)
 
@@ -97,30 +95,13 @@ def import_holidays(
                     "(bijvoorbeeld op één regel). Vervang holidays: onder calendar: zelf; plak daarvoor het "
                     f"blok hierboven.\n{summary}")
     try:
-        _replace(config_path.resolve(), new_text)
+        replace_file(config_path.resolve(), new_text)
     except OSError as exc:
         return fail(f"{nothing}{config_path}: kan het bestand niet schrijven ({exc.strerror}).")
     typer.echo(f"{summary}\nGeschreven in {config_path}. Controleer het met: pestbot check-config --config "
-               f"{config_path}\nDe draaiende bot neemt de kalender over na een herstart (systemctl restart "
-               "pestbot, of docker compose restart pestbot).", err=True)
+               f"{config_path}\nDe draaiende bot neemt de kalender over na een SIGHUP: systemctl reload pestbot "
+               "'pestbot-worker@*', of docker compose kill -s HUP serve worker.", err=True)
     return None
-
-
-def _replace(target: Path, text: str) -> None:
-    """Whole or not at all, with the file's mode, owner and group (the bot reads /etc/pestbot/school.yaml as its
-    group); where the owner can't be kept (not root), the file is written in place instead."""
-    before = target.stat()
-    partial = target.with_name(f".{target.name}.tmp")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        shutil.copymode(target, partial)
-        if (partial.stat().st_uid, partial.stat().st_gid) != (before.st_uid, before.st_gid):
-            os.chown(partial, before.st_uid, before.st_gid)
-    except OSError:
-        partial.unlink(missing_ok=True)
-        target.write_text(text, encoding="utf-8")
-        return
-    os.replace(partial, target)
 
 
 def _summary(chosen: Any, merged: Any) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
 import typer
 
-from bot.cli_support import fail, settings_for
+from bot.cli_support import fail, replace_file, settings_for
 
 app = typer.Typer(help="De medewerkers van de school (uit een personeelsexport).", no_args_is_help=True)
 
@@ -53,7 +52,7 @@ def import_people(
             load_contents(school, config_path)  # every role the protocol needs is someone's
     except (SourceError, StaffError) as exc:
         return fail(f"Er is niets geschreven:\n{exc}")
-    _replace(target, written)
+    replace_file(target, written)
     typer.echo(f"{len(imported.people)} personen in {target} ({imported.new} nieuw, {imported.gone} niet meer).")
     if named:
         typer.echo("Laat de draaiende bot ze lezen met een SIGHUP: systemctl reload pestbot 'pestbot-worker@*', "
@@ -83,10 +82,3 @@ def _header(export: Path) -> str:
     return (f"# Geschreven door 'pestbot people import {export.name}' op {date.today().isoformat()}.\n"
             "# Een volgende import overschrijft dit bestand: pas de export aan, of zet iemand met de hand onder\n"
             "# people: in de configuratie zelf.\n")
-
-
-def _replace(target: Path, text: str) -> None:
-    """Written whole or not at all: the running bot may read it at any moment (SIGHUP)."""
-    partial = target.with_name(f".{target.name}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, target)

@@ -3,6 +3,7 @@ a traceback, the wired app, logging for the long-running processes, counts in Du
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, TypeVar
@@ -112,3 +113,24 @@ COUNTED = {"answers": "antwoorden", "agreements": "afspraken", "events": "tijdli
 
 def dutch_counts(found: dict[str, int]) -> str:
     return ", ".join(f"{COUNTED.get(k, k)} {v}" for k, v in found.items())
+
+
+def replace_file(target: Path, text: str) -> None:
+    """Whole or not at all (a running bot may read it at any moment: SIGHUP), keeping an existing file's mode,
+    owner and group (the bot reads /etc/pestbot/school.yaml as its group); where the owner can't be kept (not
+    root), the file is written in place instead."""
+    import shutil
+
+    partial = target.with_name(f".{target.name}.tmp")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        if target.exists():
+            before = target.stat()
+            shutil.copymode(target, partial)
+            if (partial.stat().st_uid, partial.stat().st_gid) != (before.st_uid, before.st_gid):
+                os.chown(partial, before.st_uid, before.st_gid)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        target.write_text(text, encoding="utf-8")
+        return
+    os.replace(partial, target)
