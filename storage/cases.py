@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flows.model import Agreement, Answer, Case, CaseMember
 from flows.ports import ConcurrentUpdate
 from flows.protocol import CLOSED
+from storage.driver import run
 from storage.plain import changes, from_row, from_row_lazy, known, remember
 from storage.repositories import insert_of
 from storage.tables import (
@@ -96,12 +97,12 @@ class CaseRepository:
             return None
         if case_id in self._seen:
             return self._seen[case_id]
-        row = self.db.execute(_case_by_id(), {"case_id": case_id}).mappings().first()
+        row = run(self.db, _case_by_id(), {"case_id": case_id}).first()
         if row is None:
             return None
         case = self._case(row)
         for name, table, cls, key, order in PARTS:
-            rows = self.db.execute(_one(table, order), {"case_id": case_id}).mappings()
+            rows = run(self.db, _one(table, order), {"case_id": case_id}).mappings()
             self._set_part(case, name, key, [self._part(table, cls, row) for row in rows])
         return case
 
@@ -176,7 +177,7 @@ class CaseRepository:
         """A new case and its parts, inserted at once: events and reminders point at it."""
         case.version = 1
         row = {c.name: getattr(case, c.name) for c in cases.c}
-        self.db.execute(insert_of(cases), row)
+        run(self.db, insert_of(cases), row)
         remember(case, row)
         self._seen[case.id] = case
         self._parts_read[case.id] = {name: set() for name, *_ in PARTS}
@@ -191,7 +192,7 @@ class CaseRepository:
                 continue
             changed["version"] = case.version + 1
             columns = tuple(sorted(changed))
-            result = self.db.execute(_versioned_update(columns), {"_id": case.id, "_version": case.version, **changed})
+            result = run(self.db, _versioned_update(columns), {"_id": case.id, "_version": case.version, **changed})
             if result.rowcount != 1:
                 raise ConcurrentUpdate("the case changed since it was read")
             case.version = changed["version"]
@@ -219,8 +220,8 @@ class CaseRepository:
                 self.db.execute(sa.delete(table).where(table.c.case_id == case.id, table.c[key].in_(gone)))
             for part in parts:
                 if known(part) and (changed := changes(part)):
-                    self.db.execute(_part_update(table, key, tuple(sorted(changed))),
-                                    {"_case": case.id, "_key": getattr(part, key), **changed})
+                    run(self.db, _part_update(table, key, tuple(sorted(changed))),
+                        {"_case": case.id, "_key": getattr(part, key), **changed})
                     remember(part, changed)
             if new:
                 self._insert_parts(table, case.id, new)
@@ -230,10 +231,10 @@ class CaseRepository:
         new = list(new)
         rows = [_row_of(table, case_id, part) for part in new]
         if "id" in table.c:
-            ids = [row[0] for row in self.db.execute(insert_of(table, returning_id=True), rows)]
+            ids = run(self.db, insert_of(table, returning_id=True), rows).scalars()
             rows = [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
         else:
-            self.db.execute(insert_of(table), rows)
+            run(self.db, insert_of(table), rows)
         for part, row in zip(new, rows, strict=True):
             vars(part).update(row)  # now as if read: its case_id and id too
             remember(part, row)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 
 from flows.model import Conversation
+from storage.driver import run
 from storage.plain import changes, from_row, remember
 from storage.repositories import insert_of, update_of
 from storage.tables import conversations
@@ -29,7 +32,7 @@ class ConversationRepository:
         self._seen: dict[str, Conversation] = {}
         self._added: list[Conversation] = []
 
-    def _object(self, row: sa.RowMapping) -> Conversation:
+    def _object(self, row: Mapping[str, Any]) -> Conversation:
         person_id = row["person_id"]
         if person_id not in self._seen:
             self._seen[person_id] = from_row(Conversation, row)
@@ -38,7 +41,7 @@ class ConversationRepository:
     def get(self, person_id: str) -> Conversation | None:
         if person_id in self._seen:
             return self._seen[person_id]
-        row = self.db.execute(_conversation_select(), {"pid": person_id}).mappings().first()
+        row = run(self.db, _conversation_select(), {"pid": person_id}).first()
         return self._object(row) if row is not None else None
 
     def add(self, conversation: Conversation) -> None:
@@ -55,12 +58,11 @@ class ConversationRepository:
         added, self._added = self._added, []
         if added:
             rows = [{"person_id": c.person_id, **{name: getattr(c, name) for name in _CONVERSATION}} for c in added]
-            self.db.execute(insert_of(conversations), rows)
+            run(self.db, insert_of(conversations), rows)
             for conversation, row in zip(added, rows, strict=True):
                 remember(conversation, row)
         for person_id, conversation in self._seen.items():
             changed = changes(conversation)
             if changed:
-                self.db.execute(update_of(conversations, "person_id", tuple(sorted(changed))),
-                                {"_key": person_id, **changed})
+                run(self.db, update_of(conversations, "person_id", tuple(sorted(changed))), {"_key": person_id, **changed})
                 remember(conversation, changed)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flows.model import AuditRecord, Event, Post, Reminder
 from storage import claims
 from storage.claims import Claimed
+from storage.driver import run
 from storage.plain import changes, from_row, known, remember
 from storage.tables import app_state, audit, cases, events, posts, receipts, reminders
 
@@ -45,7 +46,7 @@ def insert_rows(db: sa.Connection, table: sa.Table, objects: list[object], **def
         rows = plain_rows(table, objects)
         for row in rows:
             row.update({name: value for name, value in defaults.items() if row.get(name) is None})
-        db.execute(insert_of(table), rows)
+        run(db, insert_of(table), rows)
 
 
 @cache
@@ -78,7 +79,7 @@ def write_changes(db: sa.Connection, table: sa.Table, objects: list[Any]) -> Non
             by_columns.setdefault(tuple(sorted(changed)), []).append({"_id": obj.id, **changed})
             remember(obj, changed)
     for columns, values in by_columns.items():
-        db.execute(_update_by_id(table, columns), values)
+        run(db, _update_by_id(table, columns), values)
 
 
 class EventRepository:
@@ -267,4 +268,4 @@ class ReceiptRepository:
         delivery of a key that another transaction holds waits here for that one to end, then sees it."""
         connection = self.db
         statement = _claim_statement(connection.dialect.name)
-        return connection.execute(statement, {"key": key, "at": at}).first() is not None
+        return run(connection, statement, {"key": key, "at": at}).first() is not None
