@@ -15,7 +15,6 @@ belong here (the compiled forms are kept for the life of the process).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,21 +29,18 @@ class Compiled:
     sql: str
     names: tuple[str, ...]  # the parameters' names, in the order of a positional paramstyle
     positional: bool
-    binds: tuple[tuple[str, Processor], ...]  # the parameters that need converting for the driver
+    binds: dict[str, Processor]  # the parameters that need converting for the driver
     keys: tuple[str, ...]  # the result's columns
     results: tuple[tuple[int, Processor], ...]  # the result columns that need converting from the driver
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
-        if self.binds:
-            values = dict(values)
-            for name, process in self.binds:
-                values[name] = process(values[name])
-        return tuple(values[name] for name in self.names) if self.positional else values
+        binds = self.binds
+        if not self.positional:
+            return {name: binds[name](value) if name in binds else value for name, value in values.items()}
+        return [binds[name](values[name]) if name in binds else values[name] for name in self.names]
 
 
-# Per dialect object: the type processors are bound to it (the cipher hangs on an engine's dialect).
-_compiled: weakref.WeakKeyDictionary[sa.Dialect, dict[tuple[sa.Executable, tuple[str, ...]], Compiled]] = (
-    weakref.WeakKeyDictionary())
+_CACHE = "pestbot_compiled"  # on the dialect object: its type processors are bound to it (and to its cipher)
 
 
 def _compile(statement: sa.Executable, dialect: sa.Dialect, keys: tuple[str, ...]) -> Compiled:
@@ -52,25 +48,25 @@ def _compile(statement: sa.Executable, dialect: sa.Dialect, keys: tuple[str, ...
     if compiled.insert_prefetch or compiled.update_prefetch:
         raise TypeError("a fixed statement must be given every column that has a Python-side default")
     names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.binds)
-    binds = []
+    binds = {}
     for name, bind in compiled.binds.items():
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
-            binds.append((name, process))
+            binds[name] = process
     columns = list(getattr(statement, "exported_columns", ()))
     results = []
     for index, column in enumerate(columns):
         process = column.type.dialect_impl(dialect).result_processor(dialect, None)
         if process is not None:
             results.append((index, process))
-    return Compiled(str(compiled), names, dialect.positional, tuple(binds), tuple(c.name for c in columns),
+    return Compiled(str(compiled), names, dialect.positional, binds, tuple(c.name for c in columns),
                     tuple(results))
 
 
 def compiled_for(statement: sa.Executable, dialect: sa.Dialect, keys: tuple[str, ...]) -> Compiled:
-    known = _compiled.get(dialect)
+    known = dialect.__dict__.get(_CACHE)
     if known is None:
-        known = _compiled.setdefault(dialect, {})
+        known = dialect.__dict__[_CACHE] = {}
     found = known.get((statement, keys))
     if found is None:
         found = known[(statement, keys)] = _compile(statement, dialect, keys)
@@ -102,7 +98,7 @@ def run(db: sa.Connection, statement: sa.Executable, values: Mapping[str, Any] |
     batch: Sequence[Mapping[str, Any]] = values if many else [values]  # type: ignore[assignment,list-item]
     if not batch:
         return Rows((), [], 0)
-    compiled = compiled_for(statement, db.dialect, tuple(sorted(batch[0])))
+    compiled = compiled_for(statement, db.dialect, tuple(batch[0]))  # the caller's order: one entry per call site
     if not db.in_transaction():
         db.begin()  # SQLAlchemy commits or rolls back what the driver's cursor does here
     dbapi_connection = db.connection.dbapi_connection
