@@ -10,7 +10,7 @@ of a turn's own time. Listeners of `before_cursor_execute` still run (SQLite's w
 storage/sqlite_writers.py), errors come out as SQLAlchemy's (IntegrityError included, parameters hidden), and
 a lost connection is invalidated as SQLAlchemy would. Statements built per call (a search, a purge) go
 through `Connection.execute` as before; only statements built once at module level or by a cached factory
-belong here (the compiled forms are kept for the life of the process).
+belong here (the compiled forms are kept for the life of the engine).
 """
 
 from __future__ import annotations
