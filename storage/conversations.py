@@ -64,5 +64,6 @@ class ConversationRepository:
         for person_id, conversation in self._seen.items():
             changed = changes(conversation)
             if changed:
-                run(self.db, update_of(conversations, "person_id", tuple(sorted(changed))), {"_key": person_id, **changed})
+                statement = update_of(conversations, "person_id", tuple(sorted(changed)))
+                run(self.db, statement, {"_key": person_id, **changed})
                 remember(conversation, changed)

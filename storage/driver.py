@@ -27,17 +27,16 @@ Processor = Callable[[Any], Any]
 @dataclass(frozen=True, slots=True)
 class Compiled:
     sql: str
-    names: tuple[str, ...]  # the parameters' names, in the order of a positional paramstyle
-    positional: bool
+    names: tuple[str, ...]  # a positional paramstyle's parameters in order (SQLite); empty for a named one (psycopg)
     binds: dict[str, Processor]  # the parameters that need converting for the driver
     keys: tuple[str, ...]  # the result's columns
     results: tuple[tuple[int, Processor], ...]  # the result columns that need converting from the driver
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
         binds = self.binds
-        if not self.positional:
-            return {name: binds[name](value) if name in binds else value for name, value in values.items()}
-        return [binds[name](values[name]) if name in binds else values[name] for name in self.names]
+        if self.names:
+            return [binds[name](values[name]) if name in binds else values[name] for name in self.names]
+        return {name: binds[name](value) if name in binds else value for name, value in values.items()}
 
 
 _CACHE = "pestbot_compiled"  # on the dialect object: its type processors are bound to it (and to its cipher)
@@ -47,7 +46,6 @@ def _compile(statement: sa.Executable, dialect: sa.Dialect, keys: tuple[str, ...
     compiled: Any = statement.compile(dialect=dialect, column_keys=list(keys))
     if compiled.insert_prefetch or compiled.update_prefetch:
         raise TypeError("a fixed statement must be given every column that has a Python-side default")
-    names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.binds)
     binds = {}
     for name, bind in compiled.binds.items():
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
@@ -59,7 +57,7 @@ def _compile(statement: sa.Executable, dialect: sa.Dialect, keys: tuple[str, ...
         process = column.type.dialect_impl(dialect).result_processor(dialect, None)
         if process is not None:
             results.append((index, process))
-    return Compiled(str(compiled), names, dialect.positional, binds, tuple(c.name for c in columns),
+    return Compiled(str(compiled), tuple(compiled.positiontup or ()), binds, tuple(c.name for c in columns),
                     tuple(results))
 
 
